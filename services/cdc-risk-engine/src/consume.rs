@@ -1,0 +1,187 @@
+//! The consume loop: poll a batch from `positions_cdc` (up to `max_batch` messages, lingering
+//! `batch_linger_ms` after the first), decode it, apply it in one transaction, then commit the
+//! offsets. Errors are sorted as in svix-bridge: a malformed message is dead-lettered and
+//! skipped; a registry or database outage is retried (the batch is not committed until it
+//! succeeds); nothing is ever skipped silently.
+
+use crate::app::{EngineError, Shared};
+use crate::events::{AlertOpened, AlertResolved, BatchCommitted, BatchCounts};
+use crate::store::Transition;
+use backon::{BackoffBuilder, ExponentialBuilder};
+use rdkafka::Message;
+use rdkafka::consumer::CommitMode;
+use rdkafka::message::BorrowedMessage;
+use riskmonitor_domain::{CdcMessage, Exposure, PositionChange};
+use riskmonitor_kafka::consumer::{GroupConsumer, Offsets};
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+
+#[derive(Default)]
+struct Batch {
+    changes: Vec<PositionChange>,
+    offsets: Offsets,
+    counts: BatchCounts,
+}
+
+pub async fn run(shared: Shared, consumer: GroupConsumer, cancel: CancellationToken) -> Result<(), EngineError> {
+    while !cancel.is_cancelled() {
+        let batch = collect(&shared, &consumer, &cancel).await?;
+        if batch.offsets.is_empty() {
+            continue;
+        }
+        commit_batch(&shared, &consumer, batch).await?;
+    }
+    tracing::info!(event = "consumer_stopped", "consume loop drained");
+    Ok(())
+}
+
+async fn commit_batch(shared: &Shared, consumer: &GroupConsumer, batch: Batch) -> Result<(), EngineError> {
+    let started = Instant::now();
+    let Batch { changes, offsets, mut counts } = batch;
+    let (newest, superseded) = crate::state::newest_per_position(changes);
+    counts.stale += superseded;
+    let mut desks_touched = 0;
+    if !newest.is_empty() {
+        let (plan, transitions) =
+            crate::retry::with_retries(shared, "apply", || shared.store.apply(&newest)).await?;
+        counts.applied += plan.applied;
+        counts.stale += plan.stale;
+        counts.unchanged += plan.unchanged;
+        desks_touched = plan.desks.len();
+        announce(shared, &transitions);
+    }
+    // Only now that the batch is durable may the group move past it.
+    offsets.commit(consumer, CommitMode::Async)?;
+    BatchCommitted { counts, elapsed: started.elapsed(), desks_touched }.emit();
+    Ok(())
+}
+
+/// Logs and counts committed transitions and wakes the outbox relay.
+pub fn announce(shared: &Shared, transitions: &[Transition]) {
+    let mut opened = false;
+    for t in transitions {
+        match t {
+            Transition::Opened { alert_id, desk, metric, value, limit_value, trace_id } => {
+                opened = true;
+                AlertOpened {
+                    alert_id,
+                    desk,
+                    metric: metric.as_str(),
+                    value: &value.to_string(),
+                    limit_value: &limit_value.to_string(),
+                    trace_id: trace_id.as_deref(),
+                }
+                .emit();
+            }
+            Transition::Resolved { alert_id, desk, metric, value } => {
+                AlertResolved { alert_id, desk, metric: metric.as_str(), value: &value.to_string() }.emit();
+            }
+        }
+    }
+    if opened {
+        shared.relay.notify();
+    }
+}
+
+async fn collect(shared: &Shared, consumer: &GroupConsumer, cancel: &CancellationToken) -> Result<Batch, EngineError> {
+    let mut batch = Batch::default();
+    let first = tokio::select! {
+        m = consumer.recv() => m,
+        _ = cancel.cancelled() => return Ok(batch),
+    };
+    handle(shared, first, &mut batch, cancel).await?;
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(shared.settings.engine.batch_linger_ms);
+    while batch.counts.total() < shared.settings.engine.max_batch as u64 && !cancel.is_cancelled() {
+        match tokio::time::timeout_at(deadline, consumer.recv()).await {
+            Ok(m) => handle(shared, m, &mut batch, cancel).await?,
+            Err(_) => break,
+        }
+    }
+    Ok(batch)
+}
+
+async fn handle(
+    shared: &Shared,
+    received: Result<BorrowedMessage<'_>, rdkafka::error::KafkaError>,
+    batch: &mut Batch,
+    cancel: &CancellationToken,
+) -> Result<(), EngineError> {
+    let msg = match received {
+        Ok(m) => m,
+        Err(e) => {
+            // Transport errors are retried by librdkafka itself; nothing was consumed.
+            tracing::warn!(event = "consume_error", error = %e);
+            return Ok(());
+        }
+    };
+    let mut backoff = ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(100))
+        .with_max_delay(Duration::from_secs(5))
+        .without_max_times()
+        .with_jitter()
+        .build();
+    let decoded = loop {
+        match shared.decoder.decode(msg.key(), msg.payload()).await {
+            Err(e) if e.is_retryable() => {
+                tracing::warn!(event = "decode_retry", error = %e, partition = msg.partition(), offset = msg.offset());
+                let delay = backoff.next().unwrap_or(Duration::from_secs(5));
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => continue,
+                    // Not recorded: the message is consumed again after the restart.
+                    _ = cancel.cancelled() => return Ok(()),
+                }
+            }
+            other => break other,
+        }
+    };
+    match decoded {
+        Ok(CdcMessage::Change(change)) => match validate(&change) {
+            Ok(()) => batch.changes.push(change),
+            Err(reason) => {
+                dead_letter(shared, &msg, &reason, cancel).await?;
+                batch.counts.dead_lettered += 1;
+            }
+        },
+        Ok(CdcMessage::Tombstone { .. }) => batch.counts.tombstones += 1,
+        Ok(CdcMessage::SchemaChange { .. } | CdcMessage::Heartbeat) => batch.counts.skipped += 1,
+        Err(e) => {
+            dead_letter(shared, &msg, &e.to_string(), cancel).await?;
+            batch.counts.dead_lettered += 1;
+        }
+    }
+    batch.offsets.record(msg.topic(), msg.partition(), msg.offset());
+    Ok(())
+}
+
+/// A change the aggregates cannot hold exactly is poison, not something to round.
+fn validate(change: &PositionChange) -> Result<(), String> {
+    if let Some(after) = &change.after
+        && !crate::state::fits_columns(&Exposure::of(after))
+    {
+        return Err(format!(
+            "position {}: exposure exceeds the 35 integer digits the aggregates hold exactly",
+            change.position_id
+        ));
+    }
+    Ok(())
+}
+
+async fn dead_letter(
+    shared: &Shared,
+    msg: &BorrowedMessage<'_>,
+    reason: &str,
+    cancel: &CancellationToken,
+) -> Result<(), EngineError> {
+    let mut delay = Duration::from_millis(200);
+    loop {
+        match shared.dead_letters.send(msg, reason).await {
+            Ok(()) => return Ok(()),
+            Err(e) if !cancel.is_cancelled() => {
+                tracing::error!(event = "dead_letter_failed", error = %e, "retrying");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}

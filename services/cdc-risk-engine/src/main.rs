@@ -1,0 +1,6 @@
+use cdc_risk_engine::{SPEC, Settings, run};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    riskmonitor_runtime::service::main::<Settings, _, _>(SPEC, run)
+}

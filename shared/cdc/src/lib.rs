@@ -1,0 +1,1 @@
+//! riskmonitor-cdc
