@@ -1,6 +1,6 @@
 //! One webhook attempt: sign, POST with a timeout, classify the answer, record it.
 //!
-//! Retried: 5xx, 408, 409, 429 (after `Retry-After` when given), timeouts and connection
+//! Retried: 5xx, 408, 409, 429 (never before `Retry-After` when given), timeouts and connection
 //! errors. Failed at once: any other 4xx and 3xx (a misconfigured endpoint is not fixed by
 //! waiting). Delays grow exponentially with full jitter, capped, and the attempt budget is
 //! `max_attempts`.
@@ -151,7 +151,8 @@ impl Dispatcher {
             return Outcome::Failed;
         }
         let backoff = backoff_delay(&self.settings, d.attempts + 1);
-        let delay = retry_after.map_or(backoff, |ra| ra.min(Duration::from_millis(self.settings.retry_max_ms)).max(backoff));
+        // The endpoint's own Retry-After wins over our schedule (bounded to an hour).
+        let delay = retry_after.map_or(backoff, |ra| ra.min(Duration::from_secs(3600)).max(backoff));
         Outcome::Retry(delay)
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod alerts;
 pub mod pool;
+pub mod positions;
 
 pub use pool::{DatabaseSettings, DbError, connect, is_retryable, migrate, readiness_check};
 pub use sqlx::MySqlPool;

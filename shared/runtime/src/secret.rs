@@ -2,7 +2,22 @@
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::cell::Cell;
 use std::fmt;
+
+thread_local! {
+    /// Secrets serialize as `[REDACTED]` unless the settings loader is building its defaults layer.
+    static REDACT: Cell<bool> = const { Cell::new(true) };
+}
+
+/// Runs `f` with secrets serializing as their real value (used only to layer built-in defaults
+/// under the file and the environment; never for output).
+pub(crate) fn revealed<R>(f: impl FnOnce() -> R) -> R {
+    REDACT.with(|r| r.set(false));
+    let result = f();
+    REDACT.with(|r| r.set(true));
+    result
+}
 
 /// A string setting that must not leak: `Debug`, `Display` and `Serialize` (used by
 /// `--print-config`) all show `[REDACTED]`; the value is reached only through [`Secret::expose`].
@@ -37,7 +52,11 @@ impl fmt::Debug for Secret {
 
 impl Serialize for Secret {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str("[REDACTED]")
+        if REDACT.with(Cell::get) {
+            serializer.serialize_str("[REDACTED]")
+        } else {
+            serializer.serialize_str(self.expose())
+        }
     }
 }
 

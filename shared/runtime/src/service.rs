@@ -11,7 +11,7 @@ use std::future::Future;
 use std::process::ExitCode;
 
 /// Settings of a service: anything deserializable with the telemetry section in it.
-pub trait ServiceSettings: DeserializeOwned + Serialize + Validate + Send + 'static {
+pub trait ServiceSettings: DeserializeOwned + Serialize + Default + Validate + Send + 'static {
     fn telemetry(&self) -> &TelemetrySettings;
 }
 

@@ -1,9 +1,10 @@
-//! Typed, layered settings: built-in defaults (`#[serde(default)]` on every settings struct),
-//! then an optional TOML file, then `RISKMONITOR_*` environment variables (nesting with `__`,
-//! so `RISKMONITOR_ADMIN__BIND` sets `admin.bind`). A bad value fails fast with the key named.
+//! Typed, layered settings: built-in defaults (the settings type's `Default`), then an optional
+//! TOML file, then `RISKMONITOR_*` environment variables (nesting with `__`, so
+//! `RISKMONITOR_ADMIN__BIND` sets `admin.bind`). Layers merge key by key, so setting one nested
+//! key keeps the defaults of its siblings. A bad value fails fast with the key named.
 
 use figment::Figment;
-use figment::providers::{Env, Format, Toml};
+use figment::providers::{Env, Format, Serialized, Toml};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
@@ -37,8 +38,12 @@ pub fn reject(key: &str, message: impl Into<String>) -> SettingsError {
 }
 
 /// Loads `T` from the optional TOML file and the process environment.
-pub fn load_settings<T: DeserializeOwned + Validate>(file: Option<&Path>) -> Result<T, SettingsError> {
-    let mut figment = Figment::new();
+pub fn load_settings<T: DeserializeOwned + Serialize + Default + Validate>(file: Option<&Path>) -> Result<T, SettingsError> {
+    crate::secret::revealed(|| load_layers(file))
+}
+
+fn load_layers<T: DeserializeOwned + Serialize + Default + Validate>(file: Option<&Path>) -> Result<T, SettingsError> {
+    let mut figment = Figment::from(Serialized::defaults(T::default()));
     if let Some(path) = file {
         if !path.exists() {
             return Err(SettingsError::MissingFile(path.to_owned()));
@@ -94,11 +99,17 @@ mod tests {
             Self { port: 1, password: Secret::new("default") }
         }
     }
-    #[derive(Debug, Default, Deserialize, Serialize)]
+    #[derive(Debug, Deserialize, Serialize)]
     #[serde(default)]
     struct Sample {
         nested: Nested,
+        other: Nested,
         name: String,
+    }
+    impl Default for Sample {
+        fn default() -> Self {
+            Self { nested: Nested::default(), other: Nested { port: 42, password: Secret::new("x") }, name: "n".into() }
+        }
     }
     impl Validate for Sample {}
 
@@ -110,6 +121,12 @@ mod tests {
             let s: Sample = load_settings(Some(Path::new("s.toml"))).unwrap();
             assert_eq!((s.name.as_str(), s.nested.port), ("from-file", 7));
             assert_eq!(s.nested.password.expose(), "default");
+
+            // One nested key keeps its siblings' defaults, including the parent's own defaults.
+            jail.set_env("RISKMONITOR_OTHER__PASSWORD", "p");
+            let s: Sample = load_settings(None).unwrap();
+            assert_eq!((s.other.port, s.other.password.expose()), (42, "p"));
+            assert_eq!(s.name, "n");
 
             jail.set_env("RISKMONITOR_NESTED__PORT", "9");
             jail.set_env("RISKMONITOR_NESTED__PASSWORD", "s3cret");

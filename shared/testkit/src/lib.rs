@@ -5,7 +5,10 @@
 
 pub mod connector;
 pub mod env;
+pub mod http;
 pub mod kafka;
+pub mod lifecycle;
+pub mod process;
 pub mod wait;
 
 pub use env::{TestDb, TestEnv, unique};
