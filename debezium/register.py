@@ -28,7 +28,7 @@ def main() -> int:
         else:
             rest.append(args[i]); i += 1
     config = json.loads(subprocess.check_output([sys.executable, str(HERE / "render.py"), *rest]))
-    name = config["topic.prefix"]
+    name = rest[rest.index("--name") + 1] if "--name" in rest else "riskmonitor-positions"
     deadline = time.time() + timeout
     while True:
         try:

@@ -10,6 +10,7 @@ PUT /connectors/<name>/config takes.
 import argparse
 import json
 import pathlib
+import re
 import string
 import sys
 
@@ -24,7 +25,7 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--format", choices=["avro", "json"], default="avro")
     p.add_argument("--profile", choices=["tuned", "defaults"], default="tuned")
-    p.add_argument("--name", default="riskmonitor-positions", help="connector name and topic prefix")
+    p.add_argument("--name", default="riskmonitor-positions", help="connector name (topic prefix: the same with _ for other characters)")
     p.add_argument("--topic", default="positions_cdc")
     p.add_argument("--server-id", default="5401", help="unique replication client id per connector")
     p.add_argument("--db-host", default="127.0.0.1")
@@ -44,7 +45,8 @@ def main() -> int:
         config["snapshot.mode"] = a.snapshot_mode
     values = {
         "DB_HOST": a.db_host, "DB_PORT": a.db_port, "DB_USER": a.db_user, "DB_PASSWORD": a.db_password,
-        "SERVER_ID": a.server_id, "NAME": a.name, "TOPIC": a.topic, "BROKERS": a.brokers,
+        # Debezium builds Avro namespaces from the prefix: only [A-Za-z0-9_] keeps them valid.
+        "SERVER_ID": a.server_id, "NAME": a.name, "PREFIX": re.sub(r"[^A-Za-z0-9_]", "_", a.name), "TOPIC": a.topic, "BROKERS": a.brokers,
         "REGISTRY": a.registry.rstrip("/"),
     }
     rendered = {k: string.Template(v).substitute(values) for k, v in config.items()}

@@ -138,14 +138,18 @@ async fn handle(
         Ok(CdcMessage::Change(change)) => match validate(&change) {
             Ok(()) => batch.changes.push(change),
             Err(reason) => {
-                dead_letter(shared, &msg, &reason, cancel).await?;
+                if !dead_letter(shared, &msg, &reason, cancel).await {
+                    return Ok(());
+                }
                 batch.counts.dead_lettered += 1;
             }
         },
         Ok(CdcMessage::Tombstone { .. }) => batch.counts.tombstones += 1,
         Ok(CdcMessage::SchemaChange { .. } | CdcMessage::Heartbeat) => batch.counts.skipped += 1,
         Err(e) => {
-            dead_letter(shared, &msg, &e.to_string(), cancel).await?;
+            if !dead_letter(shared, &msg, &e.to_string(), cancel).await {
+                return Ok(());
+            }
             batch.counts.dead_lettered += 1;
         }
     }
@@ -166,22 +170,25 @@ fn validate(change: &PositionChange) -> Result<(), String> {
     Ok(())
 }
 
-async fn dead_letter(
-    shared: &Shared,
-    msg: &BorrowedMessage<'_>,
-    reason: &str,
-    cancel: &CancellationToken,
-) -> Result<(), EngineError> {
+/// Sends `msg` to the dead-letter topic, retrying until it is there. False when shutdown came
+/// first: the message is then not recorded, and is consumed again after the restart.
+async fn dead_letter(shared: &Shared, msg: &BorrowedMessage<'_>, reason: &str, cancel: &CancellationToken) -> bool {
     let mut delay = Duration::from_millis(200);
     loop {
-        match shared.dead_letters.send(msg, reason).await {
-            Ok(()) => return Ok(()),
-            Err(e) if !cancel.is_cancelled() => {
+        let sent = tokio::select! {
+            r = shared.dead_letters.send(msg, reason) => r,
+            _ = cancel.cancelled() => return false,
+        };
+        match sent {
+            Ok(()) => return true,
+            Err(e) => {
                 tracing::error!(event = "dead_letter_failed", error = %e, "retrying");
-                tokio::time::sleep(delay).await;
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = cancel.cancelled() => return false,
+                }
                 delay = (delay * 2).min(Duration::from_secs(5));
             }
-            Err(e) => return Err(e.into()),
         }
     }
 }

@@ -77,8 +77,8 @@ impl BatchCommitted {
                 EVENTS.with_label_values(&[outcome]).inc_by(n);
             }
         }
-        BATCH_SIZE.with_label_values(&[]).observe(c.total() as f64);
-        BATCH_SECONDS.with_label_values(&[]).observe(self.elapsed.as_secs_f64());
+        BATCH_SIZE.with_label_values(&[] as &[&str]).observe(c.total() as f64);
+        BATCH_SECONDS.with_label_values(&[] as &[&str]).observe(self.elapsed.as_secs_f64());
         LAST_COMMIT.set(chrono::Utc::now().timestamp());
         tracing::debug!(
             event = "batch_committed",

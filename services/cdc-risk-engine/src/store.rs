@@ -140,7 +140,8 @@ impl Store {
         // Each alert starts a trace of its own; its context travels with the alert.
         let span = tracing::info_span!(parent: None, "alert", alert_id = %alert_id, desk, metric = metric.as_str(), trace_id = tracing::field::Empty);
         riskmonitor_runtime::telemetry::record_trace_id(&span);
-        let traceparent = riskmonitor_runtime::telemetry::traceparent(&span);
+        let traceparent = riskmonitor_runtime::telemetry::traceparent(&span)
+            .unwrap_or_else(riskmonitor_runtime::telemetry::new_traceparent);
         let inserted = sqlx::query(
             "INSERT INTO alerts (alert_id, desk, metric, status, value, limit_value, resolve_ratio, traceparent) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -165,7 +166,7 @@ impl Store {
             desk: desk.to_owned(),
             metric: metric.as_str().to_owned(),
             status: AlertStatus::PendingAnalysis.as_str().to_owned(),
-            traceparent: traceparent.clone(),
+            traceparent: Some(traceparent.clone()),
             produced_at_ms: chrono::Utc::now().timestamp_millis(),
         };
         riskmonitor_kafka::outbox::enqueue(conn, &self.analysis_topic, &event).await?;
@@ -175,7 +176,7 @@ impl Store {
             metric,
             value: value.clone(),
             limit_value: limit.limit_value.clone(),
-            trace_id: riskmonitor_runtime::telemetry::trace_id(&span),
+            trace_id: traceparent.split('-').nth(1).map(str::to_owned),
         }))
     }
 }

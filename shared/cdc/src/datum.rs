@@ -36,8 +36,8 @@ pub(crate) enum Datum<'a> {
     Number(&'a str),
     /// Avro `string`/enum symbol, JSON string.
     Str(Cow<'a, str>),
-    /// Avro `bytes`/`fixed` without a decimal logical type.
-    Bytes(&'a [u8]),
+    /// Avro `bytes`/`fixed` without a decimal logical type (no column takes raw bytes).
+    Bytes,
     /// An unscaled big-endian two's-complement integer and its scale (Avro `decimal`, or a
     /// base64 Connect `Decimal` in JSON).
     Decimal(Cow<'a, [u8]>, i64),
@@ -63,7 +63,7 @@ impl<'a> Datum<'a> {
             Datum::Float(_) | Datum::Double(_) => "floating-point number",
             Datum::Number(_) => "number",
             Datum::Str(_) => "string",
-            Datum::Bytes(_) => "bytes without a decimal scale",
+            Datum::Bytes => "bytes without a decimal scale",
             Datum::Decimal(..) => "decimal",
             Datum::Row(_) => "row",
             Datum::Source(_) => "source block",

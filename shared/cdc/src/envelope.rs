@@ -174,7 +174,7 @@ impl<'a> Envelope<'a> {
     }
 
     /// Tells the record's shape: with `op` a change; else with `ddl` a schema change; else with
-    /// `ts_ms` a heartbeat.
+    /// `ts_ms` and no row or source a heartbeat. Anything else lacks its `op`.
     pub(crate) fn into_message(self) -> Result<CdcMessage, DecodeError> {
         if let Some(op) = self.op {
             let op = decode_op(op)?;
@@ -192,7 +192,8 @@ impl<'a> Envelope<'a> {
         if let Some(ddl) = self.ddl {
             return Ok(CdcMessage::SchemaChange { ddl: ddl.into_string().map_err(|bad| bad.at("ddl".into()))? });
         }
-        if self.ts_ms.is_some() {
+        let has_change_fields = self.before.is_some() || self.after.is_some() || self.source.is_some();
+        if self.ts_ms.is_some() && !has_change_fields {
             return Ok(CdcMessage::Heartbeat);
         }
         Err(DecodeError::missing("op"))
@@ -248,6 +249,8 @@ mod tests {
         let ddl = Envelope { ddl: Some(Datum::Str("ALTER TABLE x".into())), ts_ms: Some(Datum::Long(1)), ..Envelope::default() };
         assert_eq!(ddl.into_message().unwrap(), CdcMessage::SchemaChange { ddl: "ALTER TABLE x".into() });
         assert_eq!(Envelope::default().into_message().unwrap_err(), DecodeError::missing("op"));
+        let no_op = Envelope { ts_ms: Some(Datum::Long(1)), source: Some(SourceBuilder::default()), ..Envelope::default() };
+        assert_eq!(no_op.into_message().unwrap_err(), DecodeError::missing("op"));
         let bad_op = Envelope { op: Some(Datum::Str("t".into())), ..Envelope::default() };
         assert_eq!(bad_op.into_message().unwrap_err(), DecodeError::BadOp { op: "t".into() });
         let no_after = Envelope { op: Some(Datum::Str("c".into())), ..Envelope::default() };

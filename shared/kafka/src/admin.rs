@@ -78,3 +78,91 @@ pub fn registry_readiness_check(
         })
     }
 }
+
+/// Where to move a consumer group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResetTo {
+    Beginning,
+    End,
+    /// The first offset at or after this time (ms since the epoch).
+    Timestamp(i64),
+    Offset(i64),
+}
+
+/// Current and target offsets of one partition, for dry runs and reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartitionReset {
+    pub partition: i32,
+    /// `None` when the group has no committed offset there.
+    pub current: Option<i64>,
+    pub target: i64,
+    pub high_watermark: i64,
+}
+
+/// Plans (and unless `dry_run`, commits) new offsets for `group` on `topic`, for `partitions`
+/// (all when empty). Commit only works while the group has no active member; the caller checks.
+pub fn reset_group_offsets(
+    settings: &KafkaSettings,
+    group: &str,
+    topic: &str,
+    partitions: &[i32],
+    to: ResetTo,
+    dry_run: bool,
+) -> Result<Vec<PartitionReset>, KafkaError> {
+    use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+    use rdkafka::{Offset, TopicPartitionList};
+    let consumer: BaseConsumer = settings
+        .client_config("riskmonitor-admin")
+        .set("group.id", group)
+        .set("enable.auto.commit", "false")
+        .create()?;
+    let timeout = Duration::from_secs(10);
+    let metadata = consumer.fetch_metadata(Some(topic), timeout)?;
+    let all: Vec<i32> = metadata
+        .topics()
+        .iter()
+        .find(|t| t.name() == topic)
+        .map(|t| t.partitions().iter().map(|p| p.id()).collect())
+        .unwrap_or_default();
+    if all.is_empty() {
+        return Err(KafkaError::Topic { topic: topic.into(), message: "no such topic".into() });
+    }
+    let chosen: Vec<i32> = if partitions.is_empty() { all } else { partitions.to_vec() };
+    let mut wanted = TopicPartitionList::new();
+    for p in &chosen {
+        wanted.add_partition(topic, *p);
+    }
+    let committed = consumer.committed_offsets(wanted.clone(), timeout)?;
+    let by_time = if let ResetTo::Timestamp(ms) = to {
+        let mut tpl = TopicPartitionList::new();
+        for p in &chosen {
+            tpl.add_partition_offset(topic, *p, Offset::Offset(ms))?;
+        }
+        Some(consumer.offsets_for_times(tpl, timeout)?)
+    } else {
+        None
+    };
+    let mut plan = Vec::new();
+    let mut commit = TopicPartitionList::new();
+    for p in &chosen {
+        let (low, high) = consumer.fetch_watermarks(topic, *p, timeout)?;
+        let current = committed.find_partition(topic, *p).and_then(|e| e.offset().to_raw()).filter(|o| *o >= 0);
+        let target = match to {
+            ResetTo::Beginning => low,
+            ResetTo::End => high,
+            ResetTo::Offset(o) => o.clamp(low, high),
+            ResetTo::Timestamp(_) => by_time
+                .as_ref()
+                .and_then(|t| t.find_partition(topic, *p))
+                .and_then(|e| e.offset().to_raw())
+                .filter(|o| *o >= 0)
+                .unwrap_or(high),
+        };
+        commit.add_partition_offset(topic, *p, Offset::Offset(target))?;
+        plan.push(PartitionReset { partition: *p, current, target, high_watermark: high });
+    }
+    if !dry_run {
+        consumer.commit(&commit, CommitMode::Sync)?;
+    }
+    Ok(plan)
+}

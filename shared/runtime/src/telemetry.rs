@@ -128,6 +128,14 @@ pub fn record_trace_id(span: &tracing::Span) {
     }
 }
 
+/// A fresh sampled W3C `traceparent` for a trace of its own (used when no tracer is installed,
+/// so that an alert always carries a trace context).
+pub fn new_traceparent() -> String {
+    let trace = uuid::Uuid::new_v4().simple().to_string();
+    let span = uuid::Uuid::new_v4().simple().to_string();
+    format!("00-{trace}-{}-01", &span[..16])
+}
+
 /// The `traceparent` header value for `span`.
 pub fn traceparent(span: &tracing::Span) -> Option<String> {
     let mut carrier = HashMap::new();

@@ -41,6 +41,7 @@ pub fn render(env: &TestEnv, format: Format, name: &str, topic: &str, server_id:
         ("${DB_PASSWORD}", env.dbz_password.clone()),
         ("${SERVER_ID}", server_id.to_string()),
         ("${NAME}", name.to_owned()),
+        ("${PREFIX}", name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect()),
         ("${TOPIC}", topic.to_owned()),
         ("${BROKERS}", env.brokers.clone()),
         ("${REGISTRY}", env.registry_url.trim_end_matches('/').to_owned()),

@@ -13,3 +13,20 @@ pub mod wait;
 
 pub use env::{TestDb, TestEnv, unique};
 pub use wait::wait_until;
+
+/// Installs the services' log and trace subscriber once per test binary (text logs, captured
+/// by the test harness; `RUST_LOG` filters).
+pub fn init_tracing() {
+    static ONCE: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    ONCE.get_or_init(|| {
+        let settings = riskmonitor_runtime::telemetry::TelemetrySettings {
+            log_format: riskmonitor_runtime::telemetry::LogFormat::Text,
+            log_level: "warn".into(),
+            ..Default::default()
+        };
+        if let Ok(guard) = riskmonitor_runtime::telemetry::init("test", &settings) {
+            // Kept for the life of the test process.
+            std::mem::forget(guard);
+        }
+    });
+}

@@ -21,6 +21,7 @@ pub struct TestApp {
 
 /// Settings for a notifier on its own database and topics, fast retries.
 pub async fn settings(receiver_url: &str) -> (TestEnv, TestDb, Settings) {
+    riskmonitor_testkit::init_tracing();
     let env = TestEnv::from_env();
     let db = TestDb::create(&env).await;
     let kafka = env.kafka_settings(&unique("n"));

@@ -2,6 +2,7 @@
 //! and a datum reader driven by a compiled [`Plan`].
 
 pub(crate) mod plan;
+pub(crate) mod schema;
 mod wire;
 
 use crate::datum::Datum;
@@ -49,9 +50,15 @@ fn read<'a>(node: &'a Node, cur: &mut Cursor<'a>) -> Result<Datum<'a>, DecodeErr
         Node::Long => Datum::Long(cur.long()?),
         Node::Float => Datum::Float(cur.float()?),
         Node::Double => Datum::Double(cur.double()?),
-        Node::Bytes => Datum::Bytes(cur.bytes()?),
+        Node::Bytes => {
+            cur.bytes()?;
+            Datum::Bytes
+        }
         Node::Str => Datum::Str(Cow::Borrowed(cur.str()?)),
-        Node::Fixed(n) => Datum::Bytes(cur.take(*n)?),
+        Node::Fixed(n) => {
+            cur.take(*n)?;
+            Datum::Bytes
+        }
         Node::Decimal { scale, fixed } => {
             let unscaled = match fixed {
                 Some(n) => cur.take(*n)?,

@@ -165,7 +165,7 @@ impl<'s> Compiler<'s> {
     }
 
     fn record(&mut self, r: &RecordSchema, ctx: Ctx, depth: usize) -> Result<Node, String> {
-        let mut plain = |c: &mut Self, s: &Schema| c.node(s, Ctx::Plain, depth + 1);
+        let plain = |c: &mut Self, s: &Schema| c.node(s, Ctx::Plain, depth + 1);
         Ok(match ctx {
             Ctx::Plain => Node::Record(r.fields.iter().map(|f| plain(self, &f.schema)).collect::<Result<_, _>>()?),
             Ctx::Row(side) => Node::Row(
@@ -196,7 +196,7 @@ mod tests {
 
     #[test]
     fn compiles_debezium_envelope() {
-        let schema = Schema::parse_str(include_str!("../../tests/fixtures/real_envelope_schema.avsc")).unwrap();
+        let schema = super::super::schema::parse(include_str!("../../tests/fixtures/real_envelope_schema.avsc")).unwrap();
         let plan = Plan::compile(&schema).unwrap();
         let roots: Vec<_> = plan.fields.iter().map(|(r, _)| *r).collect();
         assert_eq!(

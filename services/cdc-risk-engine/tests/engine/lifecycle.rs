@@ -1,0 +1,28 @@
+//! The binary starts against the stack, reports ready, exits 0 on SIGTERM; bad settings fail fast.
+
+use riskmonitor_testkit::{TestEnv, unique};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+const BIN: &str = env!("CARGO_BIN_EXE_cdc-risk-engine");
+
+#[tokio::test]
+async fn starts_ready_and_exits_cleanly_on_sigterm() {
+    let env = TestEnv::from_env();
+    let db = riskmonitor_testkit::TestDb::create(&env).await;
+    let kafka = env.kafka_settings(&unique("el"));
+    riskmonitor_testkit::kafka::create_topics(&kafka).await;
+    let vars = BTreeMap::from([
+        ("RISKMONITOR_DATABASE__URL".to_owned(), db.url.clone()),
+        ("RISKMONITOR_KAFKA__BROKERS".to_owned(), env.brokers.clone()),
+        ("RISKMONITOR_KAFKA__REGISTRY_URL".to_owned(), env.ccompat_url()),
+        ("RISKMONITOR_KAFKA__TOPICS__ALERTS_PENDING_ANALYSIS__NAME".to_owned(), kafka.topics.alerts_pending_analysis.name.clone()),
+        ("RISKMONITOR_ENGINE__GROUP_ID".to_owned(), unique("el-")),
+    ]);
+    riskmonitor_testkit::lifecycle::ready_then_clean_exit_on_sigterm(Path::new(BIN), &vars).await;
+}
+
+#[tokio::test]
+async fn a_bad_setting_exits_non_zero_naming_the_key() {
+    riskmonitor_testkit::lifecycle::bad_setting_names_the_key(Path::new(BIN)).await;
+}
