@@ -14,9 +14,9 @@ CREATE TABLE IF NOT EXISTS engine_positions (
     src_pos        BIGINT UNSIGNED NOT NULL,
     src_row        INT UNSIGNED    NOT NULL,
     src_phase      TINYINT UNSIGNED NOT NULL,
-    updated_at     TIMESTAMP(6)    NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
     PRIMARY KEY (position_id),
-    KEY idx_engine_positions_desk (desk, gross_notional)
+    -- Only the desk: an index on the contributions would be rewritten on every event.
+    KEY idx_engine_positions_desk (desk)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 -- cdc-risk-engine: per-desk aggregates over the positions currently on the desk.

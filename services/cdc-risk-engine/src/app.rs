@@ -24,6 +24,8 @@ pub enum EngineError {
     Rdkafka(#[from] rdkafka::error::KafkaError),
     #[error("cdc decoder: {0}")]
     Decoder(String),
+    #[error("internal: {0}")]
+    Internal(String),
     #[error(transparent)]
     Admin(#[from] riskmonitor_runtime::admin::BindError),
 }

@@ -13,6 +13,7 @@ use rdkafka::consumer::CommitMode;
 use rdkafka::message::BorrowedMessage;
 use riskmonitor_domain::{CdcMessage, Exposure, PositionChange};
 use riskmonitor_kafka::consumer::{GroupConsumer, Offsets};
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
@@ -24,36 +25,98 @@ struct Batch {
 }
 
 pub async fn run(shared: Shared, consumer: GroupConsumer, cancel: CancellationToken) -> Result<(), EngineError> {
-    while !cancel.is_cancelled() {
-        let batch = collect(&shared, &consumer, &cancel).await?;
-        if batch.offsets.is_empty() {
-            continue;
+    // Pipelined: while one batch is applied in MySQL, the next is polled and decoded. Batches are
+    // applied strictly one after the other, and a batch's offsets are committed only after its
+    // transaction committed.
+    let mut applying: Option<tokio::task::JoinHandle<Result<Applied, EngineError>>> = None;
+    loop {
+        let first = match applying.as_mut() {
+            Some(handle) => tokio::select! {
+                m = consumer.recv() => Some(m),
+                done = handle => {
+                    applying = None;
+                    finished(&consumer, done)?;
+                    continue;
+                }
+                _ = cancel.cancelled() => None,
+            },
+            None => tokio::select! {
+                m = consumer.recv() => Some(m),
+                _ = cancel.cancelled() => None,
+            },
+        };
+        let Some(first) = first else { break };
+        let batch = collect(&shared, &consumer, first, &cancel).await?;
+        if let Some(previous) = applying.take() {
+            finished(&consumer, previous.await)?;
         }
-        commit_batch(&shared, &consumer, batch).await?;
+        if !batch.offsets.is_empty() {
+            let shared = shared.clone();
+            applying = Some(tokio::spawn(async move { apply(&shared, batch).await }));
+        }
+    }
+    if let Some(previous) = applying.take() {
+        finished(&consumer, previous.await)?;
     }
     tracing::info!(event = "consumer_stopped", "consume loop drained");
     Ok(())
 }
 
-async fn commit_batch(shared: &Shared, consumer: &GroupConsumer, batch: Batch) -> Result<(), EngineError> {
+/// A batch whose transaction committed, waiting for its offsets to be committed.
+struct Applied {
+    offsets: Offsets,
+    committed: BatchCommitted,
+}
+
+async fn apply(shared: &Shared, batch: Batch) -> Result<Applied, EngineError> {
     let started = Instant::now();
     let Batch { changes, offsets, mut counts } = batch;
     let (newest, superseded) = crate::state::newest_per_position(changes);
     counts.stale += superseded;
     let mut desks_touched = 0;
-    if !newest.is_empty() {
-        let (plan, transitions) =
-            crate::retry::with_retries(shared, "apply", || shared.store.apply(&newest)).await?;
+    // Positions are independent and desk deltas add up, so disjoint parts of a batch may
+    // commit in transactions of their own, side by side; the offsets still wait for all of them.
+    let parts = split(newest, shared.settings.engine.apply_parallelism);
+    let results = futures::future::join_all(
+        parts.iter().map(|part| crate::retry::with_retries(shared, "apply", || shared.store.apply(part))),
+    )
+    .await;
+    for result in results {
+        let (plan, transitions) = result?;
         counts.applied += plan.applied;
         counts.stale += plan.stale;
         counts.unchanged += plan.unchanged;
-        desks_touched = plan.desks.len();
+        desks_touched = desks_touched.max(plan.desks.len());
         announce(shared, &transitions);
     }
+    Ok(Applied { offsets, committed: BatchCommitted { counts, elapsed: started.elapsed(), desks_touched } })
+}
+
+fn finished(
+    consumer: &GroupConsumer,
+    done: Result<Result<Applied, EngineError>, tokio::task::JoinError>,
+) -> Result<(), EngineError> {
+    let applied = done.map_err(|e| EngineError::Internal(format!("apply task failed: {e}")))??;
     // Only now that the batch is durable may the group move past it.
-    offsets.commit(consumer, CommitMode::Async)?;
-    BatchCommitted { counts, elapsed: started.elapsed(), desks_touched }.emit();
+    applied.offsets.commit(consumer, CommitMode::Async)?;
+    applied.committed.emit();
     Ok(())
+}
+
+/// Splits a batch into up to `n` parts by position id.
+fn split(newest: BTreeMap<i64, PositionChange>, n: usize) -> Vec<BTreeMap<i64, PositionChange>> {
+    let n = n.max(1);
+    if newest.is_empty() {
+        return Vec::new();
+    }
+    if n == 1 || newest.len() < 500 {
+        return vec![newest];
+    }
+    let mut parts: Vec<BTreeMap<i64, PositionChange>> = (0..n).map(|_| BTreeMap::new()).collect();
+    for (id, change) in newest {
+        parts[id.rem_euclid(n as i64) as usize].insert(id, change);
+    }
+    parts
 }
 
 /// Logs and counts committed transitions and wakes the outbox relay.
@@ -83,15 +146,18 @@ pub fn announce(shared: &Shared, transitions: &[Transition]) {
     }
 }
 
-async fn collect(shared: &Shared, consumer: &GroupConsumer, cancel: &CancellationToken) -> Result<Batch, EngineError> {
+async fn collect(
+    shared: &Shared,
+    consumer: &GroupConsumer,
+    first: Result<BorrowedMessage<'_>, rdkafka::error::KafkaError>,
+    cancel: &CancellationToken,
+) -> Result<Batch, EngineError> {
     let mut batch = Batch::default();
-    let first = tokio::select! {
-        m = consumer.recv() => m,
-        _ = cancel.cancelled() => return Ok(batch),
-    };
     handle(shared, first, &mut batch, cancel).await?;
     let deadline = tokio::time::Instant::now() + Duration::from_millis(shared.settings.engine.batch_linger_ms);
-    while batch.counts.total() < shared.settings.engine.max_batch as u64 && !cancel.is_cancelled() {
+    while batch.counts.total() + (batch.changes.len() as u64) < shared.settings.engine.max_batch as u64
+        && !cancel.is_cancelled()
+    {
         match tokio::time::timeout_at(deadline, consumer.recv()).await {
             Ok(m) => handle(shared, m, &mut batch, cancel).await?,
             Err(_) => break,

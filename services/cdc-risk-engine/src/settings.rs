@@ -37,6 +37,8 @@ pub struct EngineSettings {
     pub group_id: String,
     /// Most events applied in one database transaction.
     pub max_batch: usize,
+    /// Transactions a batch is split into, applied side by side (disjoint positions).
+    pub apply_parallelism: usize,
     /// Longest wait to fill a batch once its first event arrived.
     pub batch_linger_ms: u64,
     /// How often `risk_limits` is re-read; a changed limit is evaluated within this period.
@@ -55,7 +57,8 @@ impl Default for EngineSettings {
     fn default() -> Self {
         Self {
             group_id: "cdc-risk-engine".into(),
-            max_batch: 5_000,
+            max_batch: 10_000,
+            apply_parallelism: 2,
             batch_linger_ms: 20,
             limits_poll_ms: 1_000,
             full_evaluation_secs: 30,
@@ -76,6 +79,9 @@ impl Validate for Settings {
         }
         if e.max_batch == 0 || e.max_batch > 100_000 {
             return Err(reject("engine.max_batch", "must be between 1 and 100000"));
+        }
+        if e.apply_parallelism == 0 || e.apply_parallelism > 16 {
+            return Err(reject("engine.apply_parallelism", "must be between 1 and 16"));
         }
         if e.limits_poll_ms == 0 || e.limits_poll_ms > 5_000 {
             return Err(reject("engine.limits_poll_ms", "must be between 1 and 5000 (limit edits apply within 5 s)"));

@@ -209,9 +209,9 @@ async fn load_positions(conn: &mut MySqlConnection, ids: &[i64]) -> Result<BTree
                 StoredPosition {
                     desk: row.try_get("desk")?,
                     exposure: Exposure {
-                        gross_notional: row.try_get::<BigDecimal, _>("gross_notional")?.normalized(),
-                        net_delta: row.try_get::<BigDecimal, _>("net_delta")?.normalized(),
-                        vega: row.try_get::<BigDecimal, _>("vega")?.normalized(),
+                        gross_notional: row.try_get("gross_notional")?,
+                        net_delta: row.try_get("net_delta")?,
+                        vega: row.try_get("vega")?,
                     },
                     key,
                 },

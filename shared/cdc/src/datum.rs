@@ -43,8 +43,8 @@ pub(crate) enum Datum<'a> {
     Decimal(Cow<'a, [u8]>, i64),
     /// A `before`/`after` row.
     Row(Box<Position>),
-    /// The `source` block.
-    Source(SourceBuilder),
+    /// The `source` block (boxed: it would triple the size of every `Datum`).
+    Source(Box<SourceBuilder>),
     /// A value we never convert (record, array, map, object): just its kind, for errors.
     Other(&'static str),
 }

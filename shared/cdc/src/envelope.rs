@@ -73,7 +73,8 @@ impl SourceField {
     }
 }
 
-const SNAPSHOT_VALUES: &str = "true, first, first_in_data_collection, last_in_data_collection, last, incremental, false";
+const SNAPSHOT_VALUES: &str =
+    "true, first, first_in_data_collection, last_in_data_collection, last, incremental, false";
 
 /// Collects the `source` block; checked only when the record turns out to be a change.
 #[derive(Debug, Default)]
@@ -97,7 +98,8 @@ impl SourceBuilder {
     }
 
     fn convert(&mut self, field: SourceField, value: Datum<'_>) -> Result<(), Bad> {
-        let out_of_range = || Bad::Type { expected: "a non-negative integer in range", found: "an out-of-range integer" };
+        let out_of_range =
+            || Bad::Type { expected: "a non-negative integer in range", found: "an out-of-range integer" };
         match field {
             SourceField::File => self.file = Some(value.into_string()?),
             SourceField::Pos => self.pos = Some(u64::try_from(value.into_i64()?).map_err(|_| out_of_range())?),
@@ -156,7 +158,7 @@ impl<'a> Envelope<'a> {
         match (field, value) {
             (RootField::Before, Datum::Row(row)) => self.before = Some(*row),
             (RootField::After, Datum::Row(row)) => self.after = Some(*row),
-            (RootField::Source, Datum::Source(source)) => self.source = Some(source),
+            (RootField::Source, Datum::Source(source)) => self.source = Some(*source),
             (RootField::Op, v) => self.op = Some(v),
             (RootField::TsMs, v) => self.ts_ms = Some(v),
             (RootField::Ddl, v) => self.ddl = Some(v),
@@ -167,7 +169,11 @@ impl<'a> Envelope<'a> {
                     RootField::After => "after",
                     _ => "source",
                 };
-                return Err(DecodeError::WrongType { field: field.into(), expected: "a record or null", found: v.kind() });
+                return Err(DecodeError::WrongType {
+                    field: field.into(),
+                    expected: "a record or null",
+                    found: v.kind(),
+                });
             }
         }
         Ok(())
@@ -216,11 +222,7 @@ pub(crate) fn first_byte(bytes: &[u8], part: Part) -> Result<u8, DecodeError> {
     match bytes.first() {
         None => Err(DecodeError::Empty { part }),
         Some(0) => Ok(0),
-        Some(_) => bytes
-            .iter()
-            .copied()
-            .find(|b| !b.is_ascii_whitespace())
-            .ok_or(DecodeError::Empty { part }),
+        Some(_) => bytes.iter().copied().find(|b| !b.is_ascii_whitespace()).ok_or(DecodeError::Empty { part }),
     }
 }
 
@@ -246,10 +248,15 @@ mod tests {
     fn shapes() {
         let heartbeat = Envelope { ts_ms: Some(Datum::Long(1)), ..Envelope::default() };
         assert_eq!(heartbeat.into_message().unwrap(), CdcMessage::Heartbeat);
-        let ddl = Envelope { ddl: Some(Datum::Str("ALTER TABLE x".into())), ts_ms: Some(Datum::Long(1)), ..Envelope::default() };
+        let ddl = Envelope {
+            ddl: Some(Datum::Str("ALTER TABLE x".into())),
+            ts_ms: Some(Datum::Long(1)),
+            ..Envelope::default()
+        };
         assert_eq!(ddl.into_message().unwrap(), CdcMessage::SchemaChange { ddl: "ALTER TABLE x".into() });
         assert_eq!(Envelope::default().into_message().unwrap_err(), DecodeError::missing("op"));
-        let no_op = Envelope { ts_ms: Some(Datum::Long(1)), source: Some(SourceBuilder::default()), ..Envelope::default() };
+        let no_op =
+            Envelope { ts_ms: Some(Datum::Long(1)), source: Some(SourceBuilder::default()), ..Envelope::default() };
         assert_eq!(no_op.into_message().unwrap_err(), DecodeError::missing("op"));
         let bad_op = Envelope { op: Some(Datum::Str("t".into())), ..Envelope::default() };
         assert_eq!(bad_op.into_message().unwrap_err(), DecodeError::BadOp { op: "t".into() });

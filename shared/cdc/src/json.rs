@@ -164,23 +164,22 @@ pub(crate) fn decode(bytes: &[u8], part: Part) -> Result<Envelope<'_>, DecodeErr
     if let Some(raw) = record.source {
         envelope.source = Some(source(raw, part)?);
     }
-    envelope.op = record.op.map(datum).transpose()?;
-    envelope.ts_ms = record.ts_ms.map(datum).transpose()?;
-    envelope.ddl = record.ddl.map(datum).transpose()?;
-    envelope.position_id = record.position_id.map(datum).transpose()?;
+    envelope.op = record.op.map(datum);
+    envelope.ts_ms = record.ts_ms.map(datum);
+    envelope.ddl = record.ddl.map(datum);
+    envelope.position_id = record.position_id.map(datum);
     Ok(envelope)
 }
 
 /// A JSON leaf as a [`Datum`]: strings unescaped (borrowed when they hold no escape), numbers
-/// kept as their literal text.
-fn datum(raw: &RawValue) -> Result<Datum<'_>, DecodeError> {
+/// kept as their literal text. `raw` was validated by the parser, so this cannot fail.
+fn datum(raw: &RawValue) -> Datum<'_> {
     let text = raw.get().trim_ascii();
-    Ok(match text.as_bytes().first() {
+    match text.as_bytes().first() {
         Some(b'"') => match text.get(1..text.len() - 1) {
             Some(inner) if !inner.contains('\\') => Datum::Str(Cow::Borrowed(inner)),
-            _ => Datum::Str(Cow::Owned(serde_json::from_str::<String>(text).map_err(|e| {
-                DecodeError::InvalidJson { part: Part::Value, reason: e.to_string() }
-            })?)),
+            _ => serde_json::from_str::<String>(text)
+                .map_or(Datum::Other("malformed string"), |s| Datum::Str(Cow::Owned(s))),
         },
         Some(b'n') => Datum::Null,
         Some(b't') => Datum::Bool(true),
@@ -188,14 +187,14 @@ fn datum(raw: &RawValue) -> Result<Datum<'_>, DecodeError> {
         Some(b'{') => Datum::Other("object"),
         Some(b'[') => Datum::Other("array"),
         _ => Datum::Number(text),
-    })
+    }
 }
 
 /// Parses a nested object (`before`, `after`, `source`), naming the field if it is not one.
 fn nested<'a, T: Deserialize<'a>>(raw: &'a RawValue, field: &str, part: Part) -> Result<T, DecodeError> {
     let text = raw.get();
     if !text.trim_ascii_start().starts_with('{') {
-        let found = datum(raw).map(|d| d.kind()).unwrap_or("string");
+        let found = datum(raw).kind();
         return Err(DecodeError::WrongType { field: field.to_owned(), expected: "an object or null", found });
     }
     serde_json::from_str(text).map_err(|e| DecodeError::InvalidJson { part, reason: format!("`{field}`: {e}") })
@@ -206,7 +205,7 @@ fn row(raw: &RawValue, side: Side, scales: &Scales, part: Part) -> Result<riskmo
     let mut builder = RowBuilder::default();
     for (column, value) in Column::ALL.into_iter().zip(parsed.columns()) {
         let Some(value) = value else { continue };
-        let mut value = datum(value)?;
+        let mut value = datum(value);
         if let (Some(scale), Datum::Str(text)) = (scales[column.index()], &value) {
             value = base64_decimal(text, scale).map_err(|bad| bad.at(format!("{}.{}", side.name(), column.name())))?;
         }
@@ -236,7 +235,7 @@ fn source(raw: &RawValue, part: Part) -> Result<SourceBuilder, DecodeError> {
     ];
     for (field, value) in fields {
         if let Some(value) = value {
-            builder.set(field, datum(value)?)?;
+            builder.set(field, datum(value))?;
         }
     }
     Ok(builder)
@@ -284,23 +283,24 @@ mod tests {
 
     #[test]
     fn leaves_keep_their_text() {
-        assert!(matches!(datum(raw(r#""abc""#)).unwrap(), Datum::Str(Cow::Borrowed("abc"))));
-        assert!(matches!(datum(raw(r#""a\"b""#)).unwrap(), Datum::Str(Cow::Owned(s)) if s == "a\"b"));
-        assert!(matches!(datum(raw("12345678901234567890.123456789")).unwrap(), Datum::Number("12345678901234567890.123456789")));
-        assert!(matches!(datum(raw("-1e-3")).unwrap(), Datum::Number("-1e-3")));
-        assert!(matches!(datum(raw("true")).unwrap(), Datum::Bool(true)));
-        assert!(matches!(datum(raw("[1]")).unwrap(), Datum::Other("array")));
+        assert!(matches!(datum(raw(r#""abc""#)), Datum::Str(Cow::Borrowed("abc"))));
+        assert!(matches!(datum(raw(r#""a\"b""#)), Datum::Str(Cow::Owned(s)) if s == "a\"b"));
+        assert!(matches!(
+            datum(raw("12345678901234567890.123456789")),
+            Datum::Number("12345678901234567890.123456789")
+        ));
+        assert!(matches!(datum(raw("-1e-3")), Datum::Number("-1e-3")));
+        assert!(matches!(datum(raw("true")), Datum::Bool(true)));
+        assert!(matches!(datum(raw("[1]")), Datum::Other("array")));
     }
 
     #[test]
     fn scales_from_the_connect_schema() {
-        let schema = raw(
-            r#"{"type":"struct","fields":[
+        let schema = raw(r#"{"type":"struct","fields":[
                 {"type":"struct","field":"after","fields":[
                     {"type":"int64","field":"position_id"},
                     {"type":"bytes","name":"org.apache.kafka.connect.data.Decimal","parameters":{"scale":"6","connect.decimal.precision":"24"},"field":"quantity"},
-                    {"type":"string","field":"price"}]}]}"#,
-        );
+                    {"type":"string","field":"price"}]}]}"#);
         let [before, after] = row_scales(schema, Part::Value).unwrap();
         assert_eq!(after[Column::Quantity.index()], Some(6));
         assert_eq!(after[Column::Price.index()], None);

@@ -94,7 +94,9 @@ impl Registry {
             // URL, a proxy) says nothing about the id, and dead-lettering on it would drop
             // every record until someone notices.
             return Err(match serde_json::from_slice::<ErrorResponse>(&body) {
-                Ok(e) => DecodeError::UnknownSchemaId { id, message: format!("{} (error_code {})", e.message, e.error_code) },
+                Ok(e) => {
+                    DecodeError::UnknownSchemaId { id, message: format!("{} (error_code {})", e.message, e.error_code) }
+                }
                 Err(_) => unavailable(format!("GET {url}: HTTP 404 without a registry error body (is the URL right?)")),
             });
         }
@@ -110,7 +112,8 @@ impl Registry {
         if let Some(kind) = response.schema_type.as_deref().filter(|t| !t.eq_ignore_ascii_case("AVRO")) {
             return Err(invalid(format!("a {kind} schema, not Avro")));
         }
-        let schema = crate::avro::schema::parse(&response.schema).map_err(|e| invalid(format!("unparseable Avro schema: {e}")))?;
+        let schema = crate::avro::schema::parse(&response.schema)
+            .map_err(|e| invalid(format!("unparseable Avro schema: {e}")))?;
         let plan = Plan::compile(&schema).map_err(invalid)?;
         Ok(Arc::new(plan))
     }

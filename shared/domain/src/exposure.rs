@@ -20,11 +20,9 @@ impl Exposure {
     pub fn of(p: &Position) -> Exposure {
         let units = &p.quantity * &p.multiplier;
         let notional = &units * &p.price;
-        Exposure {
-            gross_notional: notional.abs().normalized(),
-            net_delta: (&notional * &p.delta).normalized(),
-            vega: (&units * &p.vega).normalized(),
-        }
+        // Exact products; not normalised (equality is by value, and the scale stays at most
+        // 6 + 6 + 8 + 8 = 28 digits, within the aggregate columns' 30).
+        Exposure { net_delta: &notional * &p.delta, gross_notional: notional.abs(), vega: &units * &p.vega }
     }
 
     pub fn get(&self, metric: Metric) -> &BigDecimal {
@@ -45,9 +43,9 @@ impl Add<&Exposure> for &Exposure {
     type Output = Exposure;
     fn add(self, o: &Exposure) -> Exposure {
         Exposure {
-            gross_notional: (&self.gross_notional + &o.gross_notional).normalized(),
-            net_delta: (&self.net_delta + &o.net_delta).normalized(),
-            vega: (&self.vega + &o.vega).normalized(),
+            gross_notional: &self.gross_notional + &o.gross_notional,
+            net_delta: &self.net_delta + &o.net_delta,
+            vega: &self.vega + &o.vega,
         }
     }
 }
@@ -56,9 +54,9 @@ impl Sub<&Exposure> for &Exposure {
     type Output = Exposure;
     fn sub(self, o: &Exposure) -> Exposure {
         Exposure {
-            gross_notional: (&self.gross_notional - &o.gross_notional).normalized(),
-            net_delta: (&self.net_delta - &o.net_delta).normalized(),
-            vega: (&self.vega - &o.vega).normalized(),
+            gross_notional: &self.gross_notional - &o.gross_notional,
+            net_delta: &self.net_delta - &o.net_delta,
+            vega: &self.vega - &o.vega,
         }
     }
 }
@@ -114,8 +112,8 @@ mod tests {
         // 29+ significant digits: beyond 96-bit decimals, exact here.
         let e = Exposure::of(&pos("123456789012.123456", "999999.999999", "1234567890123456.12345678", "0.12345678", "0"));
         let notional = d("123456789012.123456") * d("999999.999999") * d("1234567890123456.12345678");
-        assert_eq!(e.gross_notional, notional.normalized());
-        assert_eq!(e.net_delta, (notional * d("0.12345678")).normalized());
+        assert_eq!(e.gross_notional, notional);
+        assert_eq!(e.net_delta, notional * d("0.12345678"));
         let back = &(&e + &e) - &e;
         assert_eq!(back, e);
     }

@@ -9,8 +9,8 @@ use crate::datum::Datum;
 use crate::envelope::{Envelope, SourceBuilder};
 use crate::error::{DecodeError, Part};
 use crate::row::RowBuilder;
-pub(crate) use plan::Plan;
 use plan::Node;
+pub(crate) use plan::Plan;
 use std::borrow::Cow;
 use wire::Cursor;
 
@@ -109,7 +109,7 @@ fn read<'a>(node: &'a Node, cur: &mut Cursor<'a>) -> Result<Datum<'a>, DecodeErr
                     source.set(*field, value)?;
                 }
             }
-            Datum::Source(source)
+            Datum::Source(Box::new(source))
         }
     })
 }

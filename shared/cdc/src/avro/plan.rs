@@ -196,7 +196,8 @@ mod tests {
 
     #[test]
     fn compiles_debezium_envelope() {
-        let schema = super::super::schema::parse(include_str!("../../tests/fixtures/real_envelope_schema.avsc")).unwrap();
+        let schema =
+            super::super::schema::parse(include_str!("../../tests/fixtures/real_envelope_schema.avsc")).unwrap();
         let plan = Plan::compile(&schema).unwrap();
         let roots: Vec<_> = plan.fields.iter().map(|(r, _)| *r).collect();
         assert_eq!(

@@ -93,7 +93,10 @@ mod tests {
             fix_name(&mut s);
             s
         };
-        assert_eq!(fix("riskmonitor-positions.riskmonitor.positions.Value"), "riskmonitor_positions.riskmonitor.positions.Value");
+        assert_eq!(
+            fix("riskmonitor-positions.riskmonitor.positions.Value"),
+            "riskmonitor_positions.riskmonitor.positions.Value"
+        );
         assert_eq!(fix("io.debezium.connector.mariadb.Source"), "io.debezium.connector.mariadb.Source");
         assert_eq!(fix("1st.caf\u{e9}"), "_1st.caf_");
         assert_eq!(fix("long"), "long");

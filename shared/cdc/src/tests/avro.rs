@@ -68,7 +68,8 @@ async fn string_decimal_mode() {
     let registry = TestRegistry::start().await;
     let decoder = registry.decoder();
     let p = option_position();
-    let value = framed(STRING_MODE_ID, &string_mode_schema(), avro_envelope("c", None, Some(&p), "false", Decimals::Text));
+    let value =
+        framed(STRING_MODE_ID, &string_mode_schema(), avro_envelope("c", None, Some(&p), "false", Decimals::Text));
     let got = decoder.decode(Some(&avro_key(p.position_id)), Some(&value)).await.unwrap();
     assert_eq!(got, change(Op::Create, None, Some(p), "false"));
 }
@@ -138,7 +139,10 @@ async fn key_must_match_the_row() {
     let err = decoder.decode(Some(&json_key(41)), Some(&value)).await.unwrap_err();
     assert_eq!(err, DecodeError::KeyMismatch { key: 41, value: 42 });
     let heartbeat_key = br#"{"serverName":"riskmonitor"}"#;
-    assert_eq!(decoder.decode(Some(heartbeat_key), Some(&value)).await.unwrap_err(), DecodeError::missing("key.position_id"));
+    assert_eq!(
+        decoder.decode(Some(heartbeat_key), Some(&value)).await.unwrap_err(),
+        DecodeError::missing("key.position_id")
+    );
 }
 
 #[tokio::test]
@@ -154,10 +158,16 @@ async fn malformed_framing_and_datums() {
     assert_eq!(decoder.decode(None, Some(&[])).await.unwrap_err(), DecodeError::Empty { part: Part::Value });
     let mut bad_magic = value.clone();
     bad_magic[0] = 1;
-    assert_eq!(decoder.decode(None, Some(&bad_magic)).await.unwrap_err(), DecodeError::BadMagic { part: Part::Value, byte: 1 });
+    assert_eq!(
+        decoder.decode(None, Some(&bad_magic)).await.unwrap_err(),
+        DecodeError::BadMagic { part: Part::Value, byte: 1 }
+    );
     let mut trailing = value.clone();
     trailing.push(0);
-    assert!(matches!(decoder.decode(None, Some(&trailing)).await, Err(DecodeError::InvalidAvro { part: Part::Value, .. })));
+    assert!(matches!(
+        decoder.decode(None, Some(&trailing)).await,
+        Err(DecodeError::InvalidAvro { part: Part::Value, .. })
+    ));
     // `before`'s union index 5 does not exist.
     let mut bad_union = value.clone();
     bad_union[5] = 10;
@@ -183,7 +193,10 @@ async fn bad_values_name_their_field() {
     columns[5].1 = apache_avro::types::Value::String("1,5".into());
     let bytes = framed(STRING_MODE_ID, &string_mode_schema(), value.clone());
     let err = decoder.decode(None, Some(&bytes)).await.unwrap_err();
-    assert!(matches!(&err, DecodeError::BadEnum { field, value, .. } if field == "after.instrument_type" && value == "SWAP"), "{err}");
+    assert!(
+        matches!(&err, DecodeError::BadEnum { field, value, .. } if field == "after.instrument_type" && value == "SWAP"),
+        "{err}"
+    );
 
     let apache_avro::types::Value::Record(fields) = &mut value else { panic!() };
     let apache_avro::types::Value::Union(_, after) = &mut fields[1].1 else { panic!() };

@@ -7,6 +7,7 @@ use crate::json;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{Config, TestRunner};
+use std::sync::LazyLock;
 
 /// One edit of a byte string.
 #[derive(Debug, Clone)]
@@ -50,29 +51,31 @@ fn mutate(mut bytes: Vec<u8>, mutations: &[Mutation]) -> Vec<u8> {
     bytes
 }
 
-fn valid_json() -> Vec<Vec<u8>> {
+/// Valid JSON records to mutate.
+static JSON: LazyLock<Vec<Vec<u8>>> = LazyLock::new(|| {
     let (opt, fut) = (option_position(), future_position());
     vec![
         serde_json::to_vec(&json_envelope("u", Some(&opt), Some(&fut), "false", Decimals::Text)).unwrap(),
-        with_schema(connect_schema(Decimals::Precise), json_envelope("c", None, Some(&opt), "first", Decimals::Precise)),
+        with_schema(
+            connect_schema(Decimals::Precise),
+            json_envelope("c", None, Some(&opt), "first", Decimals::Precise),
+        ),
         json_key(42),
         br#"{"ts_ms":1795607586000}"#.to_vec(),
     ]
-}
+});
 
-fn valid_avro_datums() -> Vec<Vec<u8>> {
+/// Valid Avro envelope datums (without the 5-byte Confluent header) to mutate.
+static AVRO: LazyLock<Vec<Vec<u8>>> = LazyLock::new(|| {
     let (opt, fut) = (option_position(), future_position());
-    // Without the 5-byte Confluent header.
     vec![
         avro_value("u", Some(&opt), Some(&fut), "false")[5..].to_vec(),
         avro_value("d", Some(&opt), None, "false")[5..].to_vec(),
         avro_value("r", None, Some(&fut), "last")[5..].to_vec(),
     ]
-}
+});
 
-fn envelope_plan() -> Plan {
-    Plan::compile(&avro::schema::parse(ENVELOPE_SCHEMA).unwrap()).unwrap()
-}
+static PLAN: LazyLock<Plan> = LazyLock::new(|| Plan::compile(&avro::schema::parse(ENVELOPE_SCHEMA).unwrap()).unwrap());
 
 fn decode_json(bytes: &[u8]) {
     let _ = json::decode(bytes, Part::Value).and_then(|e| e.into_message());
@@ -91,21 +94,19 @@ proptest! {
 
     #[test]
     fn json_mutations(which in 0usize..4, mutations in prop::collection::vec(mutation(), 1..8)) {
-        let bytes = mutate(valid_json()[which].clone(), &mutations);
+        let bytes = mutate(JSON[which].clone(), &mutations);
         decode_json(&bytes);
     }
 
     #[test]
     fn avro_arbitrary_datums(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
-        let plan = envelope_plan();
-        let _ = avro::decode(&plan, &bytes, Part::Value).and_then(|e| e.into_message());
+        let _ = avro::decode(&PLAN, &bytes, Part::Value).and_then(|e| e.into_message());
     }
 
     #[test]
     fn avro_mutations(which in 0usize..3, mutations in prop::collection::vec(mutation(), 1..8)) {
-        let plan = envelope_plan();
-        let bytes = mutate(valid_avro_datums()[which].clone(), &mutations);
-        let _ = avro::decode(&plan, &bytes, Part::Value).and_then(|e| e.into_message());
+        let bytes = mutate(AVRO[which].clone(), &mutations);
+        let _ = avro::decode(&PLAN, &bytes, Part::Value).and_then(|e| e.into_message());
     }
 }
 

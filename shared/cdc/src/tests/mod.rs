@@ -5,4 +5,5 @@
 mod avro;
 mod fuzz;
 mod json;
+mod perf;
 mod support;

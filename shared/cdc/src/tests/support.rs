@@ -1,8 +1,8 @@
 //! Test fixtures: Debezium-shaped positions, their Avro and JSON encodings, and a local
 //! Confluent-compatible registry served over real HTTP.
 
-use apache_avro::types::Value;
 use apache_avro::Decimal;
+use apache_avro::types::Value;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -21,10 +21,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub const ENVELOPE_SCHEMA: &str = include_str!("../../tests/fixtures/real_envelope_schema.avsc");
 pub const KEY_SCHEMA: &str = include_str!("../../tests/fixtures/real_key_schema.avsc");
-pub const HEARTBEAT_SCHEMA: &str =
-    r#"{"type":"record","name":"Heartbeat","namespace":"io.debezium.connector.common","fields":[{"name":"ts_ms","type":"long"}]}"#;
-pub const HEARTBEAT_KEY_SCHEMA: &str =
-    r#"{"type":"record","name":"ServerNameKey","namespace":"io.debezium.connector.common","fields":[{"name":"serverName","type":"string"}]}"#;
+pub const HEARTBEAT_SCHEMA: &str = r#"{"type":"record","name":"Heartbeat","namespace":"io.debezium.connector.common","fields":[{"name":"ts_ms","type":"long"}]}"#;
+pub const HEARTBEAT_KEY_SCHEMA: &str = r#"{"type":"record","name":"ServerNameKey","namespace":"io.debezium.connector.common","fields":[{"name":"serverName","type":"string"}]}"#;
 pub const SCHEMA_CHANGE_SCHEMA: &str = r#"{"type":"record","name":"SchemaChangeValue","namespace":"io.debezium.connector.mariadb","fields":[
   {"name":"source","type":{"type":"record","name":"Source","fields":[
     {"name":"file","type":"string"},{"name":"pos","type":"long"},{"name":"row","type":"int"},
@@ -194,7 +192,13 @@ fn avro_source(snapshot: &str, gtid: Option<&str>) -> Value {
     ])
 }
 
-pub fn avro_envelope(op: &str, before: Option<&Position>, after: Option<&Position>, snapshot: &str, mode: Decimals) -> Value {
+pub fn avro_envelope(
+    op: &str,
+    before: Option<&Position>,
+    after: Option<&Position>,
+    snapshot: &str,
+    mode: Decimals,
+) -> Value {
     Value::Record(vec![
         ("before".into(), nullable(before.map(|p| avro_row(p, mode)))),
         ("after".into(), nullable(after.map(|p| avro_row(p, mode)))),
@@ -270,7 +274,13 @@ pub fn json_row(p: &Position, mode: Decimals) -> serde_json::Value {
     })
 }
 
-pub fn json_envelope(op: &str, before: Option<&Position>, after: Option<&Position>, snapshot: &str, mode: Decimals) -> serde_json::Value {
+pub fn json_envelope(
+    op: &str,
+    before: Option<&Position>,
+    after: Option<&Position>,
+    snapshot: &str,
+    mode: Decimals,
+) -> serde_json::Value {
     let s = source(snapshot, Some("0-1-42"));
     json!({
         "before": before.map(|p| json_row(p, mode)),
@@ -293,8 +303,10 @@ pub fn json_envelope(op: &str, before: Option<&Position>, after: Option<&Positio
 /// The Connect schema `JsonConverter` (`schemas.enable=true`) puts next to the payload.
 pub fn connect_schema(mode: Decimals) -> serde_json::Value {
     let decimal = |field: &str, scale: i64, optional: bool| match mode {
-        Decimals::Precise => json!({"type": "bytes", "optional": optional, "name": "org.apache.kafka.connect.data.Decimal",
-            "version": 1, "parameters": {"scale": scale.to_string(), "connect.decimal.precision": "24"}, "field": field}),
+        Decimals::Precise => {
+            json!({"type": "bytes", "optional": optional, "name": "org.apache.kafka.connect.data.Decimal",
+            "version": 1, "parameters": {"scale": scale.to_string(), "connect.decimal.precision": "24"}, "field": field})
+        }
         Decimals::Text => json!({"type": "string", "optional": optional, "field": field}),
     };
     let scalar = |ty: &str, field: &str, optional: bool| json!({"type": ty, "optional": optional, "field": field});
@@ -361,7 +373,9 @@ async fn schema_by_id(State(state): State<RegistryState>, Path(id): Path<u32>) -
     }
     match state.schemas.get(&id) {
         Some(body) => (StatusCode::OK, content_type, body.to_string()),
-        None => (StatusCode::NOT_FOUND, content_type, r#"{"error_code":40403,"message":"Schema not found"}"#.to_owned()),
+        None => {
+            (StatusCode::NOT_FOUND, content_type, r#"{"error_code":40403,"message":"Schema not found"}"#.to_owned())
+        }
     }
 }
 
