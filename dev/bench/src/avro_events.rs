@@ -57,14 +57,16 @@ impl EventFactory {
             let (Some(key), Some(value)) = (msg.key(), msg.payload()) else { continue };
             let (Some(kid), Some(vid)) = (wire_id(key), wire_id(value)) else { continue };
             for id in [kid, vid] {
-                if !schemas.contains_key(&id) {
-                    schemas.insert(id, schema(env, id).await);
+                if let std::collections::hash_map::Entry::Vacant(slot) = schemas.entry(id) {
+                    slot.insert(schema(env, id).await);
                 }
             }
             let (Some(Some(ks)), Some(Some(vs))) = (schemas.get(&kid), schemas.get(&vid)) else { continue };
             let (Some(k), Some(v)) = (decode(ks, key), decode(vs, value)) else { continue };
             if let Value::Record(fields) = &v
-                && fields.iter().any(|(n, f)| n == "after" && matches!(f, Value::Union(_, inner) if !matches!(**inner, Value::Null)))
+                && fields.iter().any(|(n, f)| {
+                    n == "after" && matches!(f, Value::Union(_, inner) if !matches!(**inner, Value::Null))
+                })
             {
                 consumer.unsubscribe();
                 return Self {

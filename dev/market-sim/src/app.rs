@@ -34,11 +34,7 @@ pub struct AppState {
 impl Default for AppState {
     fn default() -> Self {
         let seed = Utc::now().timestamp_nanos_opt().unwrap_or_default() as u64;
-        Self {
-            faults: Mutex::default(),
-            dice: Dice::new(seed),
-            sink: Sink::default(),
-        }
+        Self { faults: Mutex::default(), dice: Dice::new(seed), sink: Sink::default() }
     }
 }
 
@@ -53,12 +49,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route(QUOTES_PATH, get(quotes))
-        .route(
-            "/webhooks",
-            get(list_webhooks)
-                .post(receive_webhook)
-                .delete(clear_webhooks),
-        )
+        .route("/webhooks", get(list_webhooks).post(receive_webhook).delete(clear_webhooks))
         .route("/admin/faults", get(get_faults).post(set_faults))
         .with_state(state)
 }
@@ -84,43 +75,22 @@ async fn quotes(State(state): State<Arc<AppState>>, Query(query): Query<QuotesQu
         tokio::time::sleep(Duration::from_millis(faults.quotes_delay_ms)).await;
     }
     if state.dice.roll(faults.quotes_fail_rate) {
-        return error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "injected fault: quotes_fail_rate",
-        );
+        return error(StatusCode::SERVICE_UNAVAILABLE, "injected fault: quotes_fail_rate");
     }
     let Some(list) = query.underlyings else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            format!("missing query parameter `{UNDERLYINGS_PARAM}`"),
-        );
+        return error(StatusCode::BAD_REQUEST, format!("missing query parameter `{UNDERLYINGS_PARAM}`"));
     };
-    let names: BTreeSet<&str> = list
-        .split(',')
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .collect();
+    let names: BTreeSet<&str> = list.split(',').map(str::trim).filter(|n| !n.is_empty()).collect();
     if names.len() > MAX_UNDERLYINGS {
-        return error(
-            StatusCode::BAD_REQUEST,
-            format!("at most {MAX_UNDERLYINGS} underlyings per request"),
-        );
+        return error(StatusCode::BAD_REQUEST, format!("at most {MAX_UNDERLYINGS} underlyings per request"));
     }
     let now = Utc::now();
-    let quotes = names
-        .into_iter()
-        .filter(|n| is_quotable(n))
-        .map(|n| quote_at(n, now))
-        .collect();
+    let quotes = names.into_iter().filter(|n| is_quotable(n)).map(|n| quote_at(n, now)).collect();
     Json(QuotesResponse { as_of: now, quotes }).into_response()
 }
 
 /// `POST /webhooks`: stores the request, answers 204 (or 503 when a fault is injected).
-async fn receive_webhook(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> StatusCode {
+async fn receive_webhook(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> StatusCode {
     let faults = state.faults();
     let status = if state.dice.roll(faults.webhook_fail_rate) {
         StatusCode::SERVICE_UNAVAILABLE
@@ -162,10 +132,7 @@ async fn get_faults(State(state): State<Arc<AppState>>) -> Json<Faults> {
 }
 
 /// `POST /admin/faults` with any subset of the fault keys; answers the faults now in force.
-async fn set_faults(
-    State(state): State<Arc<AppState>>,
-    patch: Result<Json<FaultsPatch>, JsonRejection>,
-) -> Response {
+async fn set_faults(State(state): State<Arc<AppState>>, patch: Result<Json<FaultsPatch>, JsonRejection>) -> Response {
     let patch = match patch {
         Ok(Json(p)) => p,
         Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text()),

@@ -26,10 +26,7 @@ pub enum ArgsError {
 }
 
 /// Parses the arguments (without the program name); `env_bind` is the environment's value.
-pub fn parse(
-    args: impl IntoIterator<Item = String>,
-    env_bind: Option<String>,
-) -> Result<Command, ArgsError> {
+pub fn parse(args: impl IntoIterator<Item = String>, env_bind: Option<String>) -> Result<Command, ArgsError> {
     let mut bind = None;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -40,13 +37,8 @@ pub fn parse(
             _ => return Err(ArgsError::Unknown(arg)),
         }
     }
-    let text = bind
-        .or(env_bind.filter(|v| !v.trim().is_empty()))
-        .unwrap_or_else(|| DEFAULT_BIND.to_owned());
-    let bind = text
-        .trim()
-        .parse()
-        .map_err(|_| ArgsError::BadAddress(text.clone()))?;
+    let text = bind.or(env_bind.filter(|v| !v.trim().is_empty())).unwrap_or_else(|| DEFAULT_BIND.to_owned());
+    let bind = text.trim().parse().map_err(|_| ArgsError::BadAddress(text.clone()))?;
     Ok(Command::Run { bind })
 }
 
@@ -60,19 +52,14 @@ mod tests {
     }
 
     fn bind(s: &str) -> Command {
-        Command::Run {
-            bind: s.parse().unwrap(),
-        }
+        Command::Run { bind: s.parse().unwrap() }
     }
 
     #[test]
     fn flag_wins_over_environment_wins_over_default() {
         assert_eq!(run(&[], None), Ok(bind(DEFAULT_BIND)));
         assert_eq!(run(&[], Some("0.0.0.0:1")), Ok(bind("0.0.0.0:1")));
-        assert_eq!(
-            run(&["--bind", "127.0.0.1:2"], Some("0.0.0.0:1")),
-            Ok(bind("127.0.0.1:2"))
-        );
+        assert_eq!(run(&["--bind", "127.0.0.1:2"], Some("0.0.0.0:1")), Ok(bind("127.0.0.1:2")));
         assert_eq!(run(&["--bind=127.0.0.1:3"], None), Ok(bind("127.0.0.1:3")));
         assert_eq!(run(&["-h"], None), Ok(Command::Help));
     }
@@ -80,13 +67,7 @@ mod tests {
     #[test]
     fn bad_arguments_are_reported() {
         assert_eq!(run(&["--bind"], None), Err(ArgsError::MissingValue));
-        assert_eq!(
-            run(&["--bind", "nope"], None),
-            Err(ArgsError::BadAddress("nope".into()))
-        );
-        assert_eq!(
-            run(&["--port"], None),
-            Err(ArgsError::Unknown("--port".into()))
-        );
+        assert_eq!(run(&["--bind", "nope"], None), Err(ArgsError::BadAddress("nope".into())));
+        assert_eq!(run(&["--port"], None), Err(ArgsError::Unknown("--port".into())));
     }
 }

@@ -69,9 +69,7 @@ pub struct Dice {
 
 impl Dice {
     pub fn new(seed: u64) -> Self {
-        Self {
-            state: AtomicU64::new(seed),
-        }
+        Self { state: AtomicU64::new(seed) }
     }
 
     /// True with probability `rate`: never at 0.0, always at 1.0.
@@ -82,9 +80,7 @@ impl Dice {
         if rate >= 1.0 {
             return true;
         }
-        let mut z = self
-            .state
-            .fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::Relaxed);
+        let mut z = self.state.fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::Relaxed);
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         z ^= z >> 31;
@@ -99,27 +95,13 @@ mod tests {
     #[test]
     fn patches_apply_partially_and_are_validated() {
         let mut f = Faults::default();
-        let patch = FaultsPatch {
-            quotes_fail_rate: Some(0.5),
-            webhook_delay_ms: Some(10),
-            ..Default::default()
-        };
+        let patch = FaultsPatch { quotes_fail_rate: Some(0.5), webhook_delay_ms: Some(10), ..Default::default() };
         assert_eq!(f.apply(&patch), Ok(()));
-        assert_eq!(
-            (f.quotes_fail_rate, f.webhook_delay_ms, f.quotes_delay_ms),
-            (0.5, 10, 0)
-        );
-        let bad = FaultsPatch {
-            quotes_delay_ms: Some(1),
-            webhook_fail_rate: Some(1.5),
-            ..Default::default()
-        };
+        assert_eq!((f.quotes_fail_rate, f.webhook_delay_ms, f.quotes_delay_ms), (0.5, 10, 0));
+        let bad = FaultsPatch { quotes_delay_ms: Some(1), webhook_fail_rate: Some(1.5), ..Default::default() };
         assert_eq!(f.apply(&bad), Err(FaultsError::Rate("webhook_fail_rate")));
         assert_eq!(f.quotes_delay_ms, 0, "a rejected patch changes nothing");
-        let nan = FaultsPatch {
-            quotes_fail_rate: Some(f64::NAN),
-            ..Default::default()
-        };
+        let nan = FaultsPatch { quotes_fail_rate: Some(f64::NAN), ..Default::default() };
         assert!(f.apply(&nan).is_err());
     }
 

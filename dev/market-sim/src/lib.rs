@@ -22,15 +22,9 @@ use tokio::net::TcpListener;
 
 /// Serves the simulator on `listener` until `shutdown` completes, then finishes the requests
 /// in flight.
-pub async fn serve<F>(
-    listener: TcpListener,
-    state: Arc<AppState>,
-    shutdown: F,
-) -> std::io::Result<()>
+pub async fn serve<F>(listener: TcpListener, state: Arc<AppState>, shutdown: F) -> std::io::Result<()>
 where
     F: Future<Output = ()> + Send + 'static,
 {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
 }

@@ -29,9 +29,7 @@ const KNOWN: &[(&str, f64, f64, f64)] = &[
 pub fn is_quotable(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= MAX_NAME_LEN
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
 /// The quote of `underlying` at `at` (`as_of` is `at`). Drift: spot within ±1 % and
@@ -67,9 +65,7 @@ fn base(underlying: &str, h: u64) -> (f64, f64, f64) {
 
 /// 64-bit FNV-1a: stable across Rust versions and platforms, unlike `DefaultHasher`.
 fn fnv1a(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 fn round(x: f64, decimals: i32) -> f64 {
@@ -84,9 +80,7 @@ mod tests {
 
     /// `secs` after a whole minute (1_795_999_980 is divisible by 60).
     fn at(secs: i64) -> DateTime<Utc> {
-        Utc.timestamp_opt(1_795_999_980 + secs, 0)
-            .single()
-            .unwrap_or_default()
+        Utc.timestamp_opt(1_795_999_980 + secs, 0).single().unwrap_or_default()
     }
 
     #[test]
@@ -103,10 +97,7 @@ mod tests {
     fn same_name_and_minute_give_the_same_quote() {
         let a = quote_at("XYZ.L", at(60));
         let b = quote_at("XYZ.L", at(119));
-        assert_eq!(
-            (a.spot, a.volatility, a.rate),
-            (b.spot, b.volatility, b.rate)
-        );
+        assert_eq!((a.spot, a.volatility, a.rate), (b.spot, b.volatility, b.rate));
         let later = quote_at("XYZ.L", at(60 * 7));
         assert_ne!(a.spot, later.spot, "values drift from minute to minute");
     }
@@ -126,9 +117,7 @@ mod tests {
     #[test]
     fn quotable_names() {
         assert!(is_quotable("BRK.B") && is_quotable("ES_Z6-x"));
-        assert!(
-            !is_quotable("") && !is_quotable("A B") && !is_quotable("A&B") && !is_quotable("É")
-        );
+        assert!(!is_quotable("") && !is_quotable("A B") && !is_quotable("A&B") && !is_quotable("É"));
         assert!(!is_quotable(&"A".repeat(MAX_NAME_LEN + 1)));
     }
 }

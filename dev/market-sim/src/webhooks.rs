@@ -74,11 +74,7 @@ impl Sink {
     }
 
     pub fn clear(&self) {
-        self.inner
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .kept
-            .clear();
+        self.inner.lock().unwrap_or_else(|p| p.into_inner()).kept.clear();
     }
 }
 

@@ -55,7 +55,8 @@ impl Application {
         let decoder = Decoder::new(&kafka.registry_url, timeout).map_err(|e| EngineError::Decoder(e.to_string()))?;
         let producer = riskmonitor_kafka::producer::build(kafka, "cdc-risk-engine")?;
         let codec = AlertCodec::new(&kafka.registry_url, timeout)?;
-        let relay = Relay::new(pool.clone(), producer.clone(), codec, Duration::from_millis(settings.engine.outbox_poll_ms));
+        let relay =
+            Relay::new(pool.clone(), producer.clone(), codec, Duration::from_millis(settings.engine.outbox_poll_ms));
         let dead_letters = DeadLetters::new(producer, &kafka.topics.positions_cdc_dlq.name, "cdc-risk-engine");
         let consumer = consumer::build(
             kafka,

@@ -30,7 +30,11 @@ static BATCH_SECONDS: LazyLock<HistogramVec> = LazyLock::new(|| {
     )
 });
 static ALERTS: LazyLock<IntCounterVec> = LazyLock::new(|| {
-    metrics::counter_vec("riskmonitor_engine_alerts_total", "Breach episodes opened and resolved", &["transition", "metric"])
+    metrics::counter_vec(
+        "riskmonitor_engine_alerts_total",
+        "Breach episodes opened and resolved",
+        &["transition", "metric"],
+    )
 });
 static RETRIES: LazyLock<IntCounterVec> = LazyLock::new(|| {
     metrics::counter_vec("riskmonitor_engine_retries_total", "Transactions retried after a transient error", &["stage"])

@@ -164,8 +164,11 @@ mod tests {
 
     #[test]
     fn keeps_the_newest_change_whatever_the_arrival_order() {
-        let (newest, superseded) =
-            newest_per_position(vec![change(1, Some("a"), "5", 300), change(1, Some("a"), "9", 100), change(2, Some("b"), "1", 50)]);
+        let (newest, superseded) = newest_per_position(vec![
+            change(1, Some("a"), "5", 300),
+            change(1, Some("a"), "9", 100),
+            change(2, Some("b"), "1", 50),
+        ]);
         assert_eq!(superseded, 1);
         assert_eq!(newest[&1].source.pos, 300);
     }

@@ -28,8 +28,20 @@ pub struct Store {
 /// An episode opened or resolved in a committed transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Transition {
-    Opened { alert_id: String, desk: String, metric: Metric, value: BigDecimal, limit_value: BigDecimal, trace_id: Option<String> },
-    Resolved { alert_id: String, desk: String, metric: Metric, value: BigDecimal },
+    Opened {
+        alert_id: String,
+        desk: String,
+        metric: Metric,
+        value: BigDecimal,
+        limit_value: BigDecimal,
+        trace_id: Option<String>,
+    },
+    Resolved {
+        alert_id: String,
+        desk: String,
+        metric: Metric,
+        value: BigDecimal,
+    },
 }
 
 impl Store {
@@ -252,9 +264,8 @@ async fn upsert_positions(conn: &mut MySqlConnection, rows: &BTreeMap<i64, Store
 async fn add_desk_deltas(conn: &mut MySqlConnection, desks: &BTreeMap<String, DeskDelta>) -> Result<(), sqlx::Error> {
     let rows: Vec<(&String, &DeskDelta)> = desks.iter().filter(|(_, d)| !is_zero(d)).collect();
     for chunk in rows.chunks(CHUNK) {
-        let mut q = QueryBuilder::new(
-            "INSERT INTO desk_exposures (desk, gross_notional, net_delta, vega, position_count) ",
-        );
+        let mut q =
+            QueryBuilder::new("INSERT INTO desk_exposures (desk, gross_notional, net_delta, vega, position_count) ");
         q.push_values(chunk, |mut b, (desk, d)| {
             b.push_bind(desk.as_str())
                 .push_bind(&d.exposure.gross_notional)
@@ -272,7 +283,10 @@ async fn add_desk_deltas(conn: &mut MySqlConnection, desks: &BTreeMap<String, De
     Ok(())
 }
 
-async fn lock_desk_values(conn: &mut MySqlConnection, desks: &[&String]) -> Result<HashMap<String, Exposure>, sqlx::Error> {
+async fn lock_desk_values(
+    conn: &mut MySqlConnection,
+    desks: &[&String],
+) -> Result<HashMap<String, Exposure>, sqlx::Error> {
     let mut q = QueryBuilder::new("SELECT desk, gross_notional, net_delta, vega FROM desk_exposures WHERE desk IN (");
     let mut list = q.separated(",");
     for desk in desks {
@@ -293,7 +307,10 @@ async fn lock_desk_values(conn: &mut MySqlConnection, desks: &[&String]) -> Resu
     Ok(values)
 }
 
-async fn load_limits(conn: &mut MySqlConnection, desks: &[&String]) -> Result<HashMap<(String, Metric), Limit>, sqlx::Error> {
+async fn load_limits(
+    conn: &mut MySqlConnection,
+    desks: &[&String],
+) -> Result<HashMap<(String, Metric), Limit>, sqlx::Error> {
     let mut q = QueryBuilder::new("SELECT desk, metric, limit_value, resolve_ratio FROM risk_limits WHERE desk IN (");
     let mut list = q.separated(",");
     for desk in desks {
@@ -312,7 +329,10 @@ async fn load_limits(conn: &mut MySqlConnection, desks: &[&String]) -> Result<Ha
     Ok(limits)
 }
 
-async fn load_open_alerts(conn: &mut MySqlConnection, desks: &[&String]) -> Result<HashMap<(String, Metric), String>, sqlx::Error> {
+async fn load_open_alerts(
+    conn: &mut MySqlConnection,
+    desks: &[&String],
+) -> Result<HashMap<(String, Metric), String>, sqlx::Error> {
     let mut q = QueryBuilder::new("SELECT alert_id, desk, metric FROM alerts WHERE open_flag = 1 AND desk IN (");
     let mut list = q.separated(",");
     for desk in desks {

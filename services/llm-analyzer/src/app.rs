@@ -55,7 +55,8 @@ impl Application {
         let producer = riskmonitor_kafka::producer::build(kafka, "llm-analyzer")?;
         let relay = Relay::new(pool.clone(), producer.clone(), codec.clone(), Duration::from_millis(a.outbox_poll_ms));
         let dead_letters = DeadLetters::new(producer, &kafka.topics.alerts_pending_analysis_dlq.name, "llm-analyzer");
-        let consumer = consumer::build(kafka, &a.group_id, "llm-analyzer", &kafka.topics.alerts_pending_analysis.name, &[])?;
+        let consumer =
+            consumer::build(kafka, &a.group_id, "llm-analyzer", &kafka.topics.alerts_pending_analysis.name, &[])?;
         let llm = LlmClient::from_settings(&settings.llm).map_err(|e| AnalyzerError::Llm(e.to_string()))?;
         let market = MarketClient::new(&settings.market).map_err(|e| AnalyzerError::Market(e.to_string()))?;
         let store = Store {

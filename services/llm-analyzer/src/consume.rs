@@ -4,8 +4,8 @@
 use crate::app::Shared;
 use crate::offsets::InOrder;
 use rdkafka::consumer::CommitMode;
-use rdkafka::{Message, Offset, TopicPartitionList};
 use rdkafka::consumer::Consumer;
+use rdkafka::{Message, Offset, TopicPartitionList};
 use riskmonitor_kafka::alert_message::DecodeAlertError;
 use riskmonitor_kafka::consumer::GroupConsumer;
 use std::sync::Arc;

@@ -20,8 +20,5 @@ pub mod store;
 pub use app::{Application, run};
 pub use settings::Settings;
 
-pub const SPEC: riskmonitor_runtime::service::Spec = riskmonitor_runtime::service::Spec {
-    name: "llm-analyzer",
-    commands: &["migrate", "create-topics"],
-    flags: &[],
-};
+pub const SPEC: riskmonitor_runtime::service::Spec =
+    riskmonitor_runtime::service::Spec { name: "llm-analyzer", commands: &["migrate", "create-topics"], flags: &[] };

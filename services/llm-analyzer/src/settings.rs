@@ -90,7 +90,10 @@ impl Validate for Settings {
         if std::time::Duration::from_secs(a.claim_lease_secs) <= slowest {
             return Err(reject(
                 "analyzer.claim_lease_secs",
-                format!("must exceed the slowest analysis (llm.timeout_ms + market retries = {} ms)", slowest.as_millis()),
+                format!(
+                    "must exceed the slowest analysis (llm.timeout_ms + market retries = {} ms)",
+                    slowest.as_millis()
+                ),
             ));
         }
         Ok(())

@@ -53,8 +53,10 @@ impl Application {
         let dispatcher = Dispatcher::new(Arc::new(w.clone()), signer, store)?;
         let codec = AlertCodec::new(&kafka.registry_url, Duration::from_millis(kafka.registry_timeout_ms))?;
         let producer = riskmonitor_kafka::producer::build(kafka, "webhook-notifier")?;
-        let dead_letters = DeadLetters::new(producer, &kafka.topics.alerts_pending_delivery_dlq.name, "webhook-notifier");
-        let consumer = consumer::build(kafka, &w.group_id, "webhook-notifier", &kafka.topics.alerts_pending_delivery.name, &[])?;
+        let dead_letters =
+            DeadLetters::new(producer, &kafka.topics.alerts_pending_delivery_dlq.name, "webhook-notifier");
+        let consumer =
+            consumer::build(kafka, &w.group_id, "webhook-notifier", &kafka.topics.alerts_pending_delivery.name, &[])?;
         readiness.add_check("mysql", riskmonitor_db::readiness_check(pool));
         readiness.add_check("kafka", consumer::readiness_check(kafka)?);
         readiness.add_check("schema_registry", riskmonitor_kafka::admin::registry_readiness_check(kafka));

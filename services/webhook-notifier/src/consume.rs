@@ -60,7 +60,11 @@ enum HandleError {
     DeadLetter(#[from] riskmonitor_kafka::KafkaError),
 }
 
-async fn handle(shared: &Shared, msg: &rdkafka::message::BorrowedMessage<'_>, tracker: &TaskTracker) -> Result<(), HandleError> {
+async fn handle(
+    shared: &Shared,
+    msg: &rdkafka::message::BorrowedMessage<'_>,
+    tracker: &TaskTracker,
+) -> Result<(), HandleError> {
     let Some(payload) = msg.payload() else {
         shared.dead_letters.send(msg, "empty message").await?;
         return Ok(());

@@ -133,7 +133,9 @@ impl Dispatcher {
                 let retry_after = retry_after(resp.headers());
                 (Some(status), None, retry_after)
             }
-            Err(e) if e.is_timeout() => (None, Some(format!("timed out after {} ms", self.settings.request_timeout_ms)), None),
+            Err(e) if e.is_timeout() => {
+                (None, Some(format!("timed out after {} ms", self.settings.request_timeout_ms)), None)
+            }
             Err(e) if e.is_connect() => (None, Some(format!("connection failed: {e}")), None),
             Err(e) => (None, Some(format!("request failed: {e}")), None),
         }

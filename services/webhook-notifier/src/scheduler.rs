@@ -56,8 +56,13 @@ async fn housekeep(shared: &Shared, tracker: &TaskTracker) -> Result<(), sqlx::E
         } else if store.escalate(&alert_id).await?
             && let Some(alert) = riskmonitor_db::alerts::find(&store.pool, &alert_id).await?
         {
-            AlertEscalated { alert_id: &alert_id, desk: &alert.desk, metric: alert.metric.as_str(), reminders: last_reminder }
-                .emit();
+            AlertEscalated {
+                alert_id: &alert_id,
+                desk: &alert.desk,
+                metric: alert.metric.as_str(),
+                reminders: last_reminder,
+            }
+            .emit();
         }
     }
     let cancelled = store.cancel_moot_reminders().await?;

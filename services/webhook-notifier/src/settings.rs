@@ -2,11 +2,11 @@
 
 use riskmonitor_db::DatabaseSettings;
 use riskmonitor_kafka::KafkaSettings;
+use riskmonitor_runtime::Secret;
 use riskmonitor_runtime::admin::AdminSettings;
 use riskmonitor_runtime::service::ServiceSettings;
 use riskmonitor_runtime::settings::{SettingsError, Validate, reject};
 use riskmonitor_runtime::telemetry::TelemetrySettings;
-use riskmonitor_runtime::Secret;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

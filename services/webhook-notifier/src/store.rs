@@ -64,7 +64,13 @@ impl Store {
     /// Creates the `kind` delivery of `alert` (with its frozen body), leased to this replica so
     /// that the caller can send it at once. `None` when it already existed: whoever created it
     /// sends it, and the scheduler retries it.
-    pub async fn create(&self, alert: &Alert, kind: Kind, reminder: u32, ack_base_url: &str) -> Result<Option<Delivery>, sqlx::Error> {
+    pub async fn create(
+        &self,
+        alert: &Alert,
+        kind: Kind,
+        reminder: u32,
+        ack_base_url: &str,
+    ) -> Result<Option<Delivery>, sqlx::Error> {
         let delivery_id = uuid::Uuid::new_v4().to_string();
         let body = payload::body(kind, reminder, &delivery_id, alert, ack_base_url);
         let inserted = sqlx::query(
@@ -281,10 +287,12 @@ impl Store {
 
     /// Marks the alert escalated; true for the caller that did it first.
     pub async fn escalate(&self, alert_id: &str) -> Result<bool, sqlx::Error> {
-        let r = sqlx::query("UPDATE alerts SET escalated_at = CURRENT_TIMESTAMP(6) WHERE alert_id = ? AND escalated_at IS NULL")
-            .bind(alert_id)
-            .execute(&self.pool)
-            .await?;
+        let r = sqlx::query(
+            "UPDATE alerts SET escalated_at = CURRENT_TIMESTAMP(6) WHERE alert_id = ? AND escalated_at IS NULL",
+        )
+        .bind(alert_id)
+        .execute(&self.pool)
+        .await?;
         Ok(r.rows_affected() == 1)
     }
 

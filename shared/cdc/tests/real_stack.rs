@@ -1,6 +1,7 @@
 //! The decoder on the real stack: rows written to MariaDB travel through Debezium and Kafka and
 //! decode, on the Avro path (the stack's `positions_cdc`, through Apicurio Registry) and on the
 //! JSON path (a connector of this test's own), to the exact values written.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed setup should panic
 
 use bigdecimal::BigDecimal;
 use rdkafka::Message;

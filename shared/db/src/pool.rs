@@ -83,9 +83,9 @@ pub async fn migrate(pool: &MySqlPool) -> Result<(), DbError> {
 pub fn readiness_check(pool: MySqlPool) -> impl Fn() -> BoxFuture<'static, Result<(), String>> + Send + Sync {
     move || {
         let pool = pool.clone();
-        Box::pin(async move {
-            sqlx::query("SELECT 1").execute(&pool).await.map(|_| ()).map_err(|e| format!("mysql: {e}"))
-        })
+        Box::pin(
+            async move { sqlx::query("SELECT 1").execute(&pool).await.map(|_| ()).map_err(|e| format!("mysql: {e}")) },
+        )
     }
 }
 

@@ -22,7 +22,8 @@ pub fn from_row(row: &MySqlRow) -> Result<Position, sqlx::Error> {
         position_id: row.try_get("position_id")?,
         desk: row.try_get("desk")?,
         instrument_id: row.try_get("instrument_id")?,
-        instrument_type: InstrumentType::from_str(&instrument_type).map_err(|e| bad("instrument_type", e.to_string()))?,
+        instrument_type: InstrumentType::from_str(&instrument_type)
+            .map_err(|e| bad("instrument_type", e.to_string()))?,
         underlying: row.try_get("underlying")?,
         quantity: row.try_get::<BigDecimal, _>("quantity")?.normalized(),
         multiplier: row.try_get::<BigDecimal, _>("multiplier")?.normalized(),

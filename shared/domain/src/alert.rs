@@ -76,10 +76,7 @@ impl AlertStatus {
 impl FromStr for AlertStatus {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        AlertStatus::ALL
-            .into_iter()
-            .find(|st| st.as_str() == s)
-            .ok_or_else(|| format!("unknown alert status `{s}`"))
+        AlertStatus::ALL.into_iter().find(|st| st.as_str() == s).ok_or_else(|| format!("unknown alert status `{s}`"))
     }
 }
 

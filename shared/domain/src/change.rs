@@ -90,9 +90,13 @@ pub struct PositionChange {
 pub enum CdcMessage {
     Change(PositionChange),
     /// The null-valued record Debezium writes after a delete so compaction can drop the key.
-    Tombstone { position_id: i64 },
+    Tombstone {
+        position_id: i64,
+    },
     /// A schema-change record (DDL) from the connector's schema change topic.
-    SchemaChange { ddl: String },
+    SchemaChange {
+        ddl: String,
+    },
     /// A Debezium heartbeat record.
     Heartbeat,
 }
@@ -107,8 +111,12 @@ mod tests {
 
     #[test]
     fn ordering_key_follows_the_binlog() {
-        assert!(src("binlog.000002", 4, 0, false).ordering_key() > src("binlog.000001", 9_999, 3, false).ordering_key());
-        assert!(src("binlog.000001", 500, 1, false).ordering_key() > src("binlog.000001", 500, 0, false).ordering_key());
+        assert!(
+            src("binlog.000002", 4, 0, false).ordering_key() > src("binlog.000001", 9_999, 3, false).ordering_key()
+        );
+        assert!(
+            src("binlog.000001", 500, 1, false).ordering_key() > src("binlog.000001", 500, 0, false).ordering_key()
+        );
         assert!(src("binlog.000001", 500, 0, false).ordering_key() > src("binlog.000001", 500, 0, true).ordering_key());
         assert_eq!(src("mysql-bin.000010", 1, 0, false).file_seq(), 10);
     }

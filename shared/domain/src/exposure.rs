@@ -110,7 +110,8 @@ mod tests {
     #[test]
     fn many_digits_stay_exact() {
         // 29+ significant digits: beyond 96-bit decimals, exact here.
-        let e = Exposure::of(&pos("123456789012.123456", "999999.999999", "1234567890123456.12345678", "0.12345678", "0"));
+        let e =
+            Exposure::of(&pos("123456789012.123456", "999999.999999", "1234567890123456.12345678", "0.12345678", "0"));
         let notional = d("123456789012.123456") * d("999999.999999") * d("1234567890123456.12345678");
         assert_eq!(e.gross_notional, notional);
         assert_eq!(e.net_delta, notional * d("0.12345678"));

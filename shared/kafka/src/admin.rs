@@ -16,8 +16,7 @@ pub async fn ensure_topics(settings: &KafkaSettings, specs: &[&TopicSpec]) -> Re
         .iter()
         .zip(&retention)
         .map(|(s, r)| {
-            NewTopic::new(&s.name, s.partitions, TopicReplication::Fixed(s.replication_factor))
-                .set("retention.ms", r)
+            NewTopic::new(&s.name, s.partitions, TopicReplication::Fixed(s.replication_factor)).set("retention.ms", r)
         })
         .collect();
     for result in admin.create_topics(new_topics.iter(), &options).await? {

@@ -2,12 +2,12 @@
 //! message is durable (svix-bridge's "commit after success"), so a crash replays, never skips.
 
 use crate::{KafkaError, KafkaSettings};
+use prometheus::IntGaugeVec;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer};
 use rdkafka::statistics::Statistics;
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
-use prometheus::IntGaugeVec;
 
 static CONSUMER_LAG: LazyLock<IntGaugeVec> = LazyLock::new(|| {
     riskmonitor_runtime::metrics::gauge_vec(

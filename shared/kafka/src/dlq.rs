@@ -1,13 +1,13 @@
 //! Dead-letter topics: a message that can never be processed is copied there with its key,
 //! payload and headers, plus the reason and its original topic, partition and offset.
 
-use crate::headers::{self, DLQ_FAILED_AT, DLQ_OFFSET, DLQ_PARTITION, DLQ_REASON, DLQ_SERVICE, DLQ_TOPIC};
 use crate::KafkaError;
+use crate::headers::{self, DLQ_FAILED_AT, DLQ_OFFSET, DLQ_PARTITION, DLQ_REASON, DLQ_SERVICE, DLQ_TOPIC};
+use prometheus::IntCounterVec;
 use rdkafka::Message;
 use rdkafka::message::Header;
 use rdkafka::producer::FutureProducer;
 use std::sync::LazyLock;
-use prometheus::IntCounterVec;
 
 static DEAD_LETTERED: LazyLock<IntCounterVec> = LazyLock::new(|| {
     riskmonitor_runtime::metrics::counter_vec(
@@ -34,7 +34,11 @@ impl DeadLetters {
     }
 
     /// Copies `msg` to the dead-letter topic with `reason`; returns once the broker has it.
-    pub async fn send<M: Message<Headers = rdkafka::message::BorrowedHeaders>>(&self, msg: &M, reason: &str) -> Result<(), KafkaError> {
+    pub async fn send<M: Message<Headers = rdkafka::message::BorrowedHeaders>>(
+        &self,
+        msg: &M,
+        reason: &str,
+    ) -> Result<(), KafkaError> {
         let partition = msg.partition().to_string();
         let offset = msg.offset().to_string();
         let failed_at = chrono::Utc::now().to_rfc3339();
@@ -51,10 +55,7 @@ impl DeadLetters {
             .key(key)
             .payload(msg.payload().unwrap_or_default())
             .headers(headers);
-        self.producer
-            .send(record, std::time::Duration::from_secs(30))
-            .await
-            .map_err(|(e, _)| KafkaError::Kafka(e))?;
+        self.producer.send(record, std::time::Duration::from_secs(30)).await.map_err(|(e, _)| KafkaError::Kafka(e))?;
         DEAD_LETTERED.with_label_values(&[self.service, msg.topic()]).inc();
         tracing::warn!(
             event = "dead_lettered",

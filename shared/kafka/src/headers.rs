@@ -13,11 +13,7 @@ pub const DLQ_REDRIVE_COUNT: &str = "dlq.redrive.count";
 
 /// The value of header `name` as UTF-8, if present.
 pub fn get<'a>(headers: Option<&'a BorrowedHeaders>, name: &str) -> Option<&'a str> {
-    headers?
-        .iter()
-        .find(|h| h.key == name)
-        .and_then(|h| h.value)
-        .and_then(|v| std::str::from_utf8(v).ok())
+    headers?.iter().find(|h| h.key == name).and_then(|h| h.value).and_then(|v| std::str::from_utf8(v).ok())
 }
 
 /// Headers carrying `traceparent` (when there is one).

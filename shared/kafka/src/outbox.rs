@@ -71,12 +71,10 @@ impl Relay {
     /// many were published.
     pub async fn publish_pending(&self) -> Result<usize, KafkaError> {
         let mut tx = self.pool.begin().await?;
-        let rows = sqlx::query(
-            "SELECT id, topic, payload FROM outbox ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED",
-        )
-        .bind(self.batch)
-        .fetch_all(&mut *tx)
-        .await?;
+        let rows = sqlx::query("SELECT id, topic, payload FROM outbox ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED")
+            .bind(self.batch)
+            .fetch_all(&mut *tx)
+            .await?;
         if rows.is_empty() {
             return Ok(0);
         }

@@ -1,8 +1,8 @@
 //! An idempotent producer with delivery reports awaited by the caller.
 
 use crate::{KafkaError, KafkaSettings};
-use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::message::OwnedHeaders;
+use rdkafka::producer::{FutureProducer, FutureRecord};
 use std::time::Duration;
 
 pub fn build(settings: &KafkaSettings, client_id: &str) -> Result<FutureProducer, KafkaError> {

@@ -44,9 +44,7 @@ impl fmt::Debug for MarketClient {
 impl MarketClient {
     /// Builds a client; the settings are validated first.
     pub fn new(settings: &MarketSettings) -> Result<Self, MarketError> {
-        settings
-            .validate()
-            .map_err(|e| MarketError::Settings(e.to_string()))?;
+        settings.validate().map_err(|e| MarketError::Settings(e.to_string()))?;
         let base = settings.url.trim().trim_end_matches('/');
         let quotes_url = Url::parse(&format!("{base}{QUOTES_PATH}"))
             .map_err(|e| MarketError::Settings(format!("market.url: {e}")))?;
@@ -69,9 +67,7 @@ impl MarketClient {
             bulkhead: Bulkhead::new(settings.max_concurrent, settings.timeout()),
         };
         CIRCUIT_STATE.set(CircuitState::Closed.as_gauge());
-        Ok(Self {
-            inner: Arc::new(inner),
-        })
+        Ok(Self { inner: Arc::new(inner) })
     }
 
     /// The current state of the circuit breaker towards the market service.
@@ -88,10 +84,7 @@ impl MarketClient {
     pub async fn snapshot(&self, underlyings: &[String]) -> Result<MarketSnapshot, MarketError> {
         let requested = Requested::new(underlyings);
         if requested.askable.is_empty() {
-            return Ok(MarketSnapshot {
-                quotes: Vec::new(),
-                missing: requested.unaskable,
-            });
+            return Ok(MarketSnapshot { quotes: Vec::new(), missing: requested.unaskable });
         }
         let started = Instant::now();
         let result = self.call(&requested).await;
@@ -100,16 +93,10 @@ impl MarketClient {
             Err(e) => e.outcome(),
         };
         REQUESTS.with_label_values(&[outcome]).inc();
-        DURATION
-            .with_label_values(&[outcome])
-            .observe(started.elapsed().as_secs_f64());
+        DURATION.with_label_values(&[outcome]).observe(started.elapsed().as_secs_f64());
         let state = self.circuit_state();
         match &result {
-            Ok(s) => tracing::debug!(
-                quotes = s.quotes.len(),
-                missing = s.missing.len(),
-                "market snapshot"
-            ),
+            Ok(s) => tracing::debug!(quotes = s.quotes.len(), missing = s.missing.len(), "market snapshot"),
             Err(MarketError::CircuitOpen) => tracing::debug!("market circuit open: failing fast"),
             Err(e) => {
                 tracing::warn!(error = %e, outcome, circuit = ?state, "market snapshot failed")
@@ -130,15 +117,10 @@ impl MarketClient {
         if !inner.breaker.try_acquire() {
             return Err(MarketError::CircuitOpen);
         }
-        let verdict = Verdict {
-            breaker: &inner.breaker,
-            trial,
-            recorded: false,
-        };
+        let verdict = Verdict { breaker: &inner.breaker, trial, recorded: false };
 
         let mut url = inner.quotes_url.clone();
-        url.query_pairs_mut()
-            .append_pair(UNDERLYINGS_PARAM, &requested.askable.join(","));
+        url.query_pairs_mut().append_pair(UNDERLYINGS_PARAM, &requested.askable.join(","));
         let result = (|| self.attempt(&url))
             .retry(inner.backoff)
             .sleep(tokio::time::sleep)
@@ -158,12 +140,7 @@ impl MarketClient {
     /// One HTTP request with the per-request timeout.
     async fn attempt(&self, url: &Url) -> Result<QuotesResponse, MarketError> {
         let inner = &self.inner;
-        let sent = inner
-            .http
-            .get(url.clone())
-            .timeout(inner.timeout)
-            .send()
-            .await;
+        let sent = inner.http.get(url.clone()).timeout(inner.timeout).send().await;
         let response = match sent {
             Ok(r) => r,
             Err(e) => return Err(self.transport_error(e)),
@@ -183,22 +160,16 @@ impl MarketClient {
         if !status.is_success() {
             let text = String::from_utf8_lossy(&body);
             let snippet: String = text.trim().chars().take(BODY_SNIPPET_CHARS).collect();
-            return Err(MarketError::Status {
-                status: status.as_u16(),
-                body: snippet,
-            });
+            return Err(MarketError::Status { status: status.as_u16(), body: snippet });
         }
-        serde_json::from_slice(&body).map_err(|e| {
-            MarketError::InvalidResponse(format!("body is not a quotes response: {e}"))
-        })
+        serde_json::from_slice(&body)
+            .map_err(|e| MarketError::InvalidResponse(format!("body is not a quotes response: {e}")))
     }
 
     fn transport_error(&self, e: reqwest::Error) -> MarketError {
         if e.is_timeout() {
             ATTEMPTS.with_label_values(&["timeout"]).inc();
-            return MarketError::Timeout {
-                timeout_ms: self.inner.timeout.as_millis() as u64,
-            };
+            return MarketError::Timeout { timeout_ms: self.inner.timeout.as_millis() as u64 };
         }
         ATTEMPTS.with_label_values(&["transport"]).inc();
         // Without the URL: it may carry credentials.

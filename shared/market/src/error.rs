@@ -64,13 +64,8 @@ mod tests {
 
     #[test]
     fn retry_classification() {
-        let status = |status| MarketError::Status {
-            status,
-            body: String::new(),
-        };
-        assert!(
-            status(500).is_retryable() && status(503).is_retryable() && status(429).is_retryable()
-        );
+        let status = |status| MarketError::Status { status, body: String::new() };
+        assert!(status(500).is_retryable() && status(503).is_retryable() && status(429).is_retryable());
         assert!(!status(400).is_retryable() && !status(404).is_retryable());
         assert!(!status(404).is_dependency_failure());
         assert!(MarketError::Timeout { timeout_ms: 1 }.is_retryable());

@@ -7,11 +7,7 @@ use std::sync::LazyLock;
 /// Logical calls of `snapshot` by outcome (`ok`, `circuit_open`, `busy`, `timeout`,
 /// `transport`, `unavailable`, `rejected`, `invalid_response`).
 pub static REQUESTS: LazyLock<IntCounterVec> = LazyLock::new(|| {
-    counter_vec(
-        "riskmonitor_market_requests_total",
-        "Market snapshot calls by outcome",
-        &["outcome"],
-    )
+    counter_vec("riskmonitor_market_requests_total", "Market snapshot calls by outcome", &["outcome"])
 });
 
 /// HTTP attempts (a call makes 1 + retries of them) by result (`2xx`, `4xx`, `5xx`,

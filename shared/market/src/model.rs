@@ -34,15 +34,9 @@ impl Quote {
         if u.trim().is_empty() {
             Some("a quote has an empty underlying".into())
         } else if !self.spot.is_finite() || self.spot <= 0.0 {
-            Some(format!(
-                "{u}: spot {} is not a finite positive number",
-                self.spot
-            ))
+            Some(format!("{u}: spot {} is not a finite positive number", self.spot))
         } else if !self.volatility.is_finite() || self.volatility < 0.0 {
-            Some(format!(
-                "{u}: volatility {} is not a finite number >= 0",
-                self.volatility
-            ))
+            Some(format!("{u}: volatility {} is not a finite number >= 0", self.volatility))
         } else if !self.rate.is_finite() {
             Some(format!("{u}: rate {} is not finite", self.rate))
         } else {
@@ -83,13 +77,7 @@ mod tests {
     use super::*;
 
     fn quote(spot: f64, volatility: f64, rate: f64) -> Quote {
-        Quote {
-            underlying: "SPX".into(),
-            spot,
-            volatility,
-            rate,
-            as_of: Utc::now(),
-        }
+        Quote { underlying: "SPX".into(), spot, volatility, rate, as_of: Utc::now() }
     }
 
     #[test]
@@ -97,24 +85,9 @@ mod tests {
         assert_eq!(quote(5000.0, 0.0, -0.01).problem(), None);
         assert!(quote(-1.0, 0.2, 0.04).problem().unwrap().contains("spot"));
         assert!(quote(0.0, 0.2, 0.04).problem().unwrap().contains("spot"));
-        assert!(
-            quote(f64::NAN, 0.2, 0.04)
-                .problem()
-                .unwrap()
-                .contains("spot")
-        );
-        assert!(
-            quote(1.0, -0.2, 0.04)
-                .problem()
-                .unwrap()
-                .contains("volatility")
-        );
-        assert!(
-            quote(1.0, 0.2, f64::INFINITY)
-                .problem()
-                .unwrap()
-                .contains("rate")
-        );
+        assert!(quote(f64::NAN, 0.2, 0.04).problem().unwrap().contains("spot"));
+        assert!(quote(1.0, -0.2, 0.04).problem().unwrap().contains("volatility"));
+        assert!(quote(1.0, 0.2, f64::INFINITY).problem().unwrap().contains("rate"));
     }
 
     #[test]
@@ -124,8 +97,7 @@ mod tests {
         let r: QuotesResponse = serde_json::from_str(text).unwrap();
         assert_eq!(r.quotes[0].spot, 5012.5);
         assert_eq!(r.as_of.to_rfc3339(), "2026-12-05T13:00:00+00:00");
-        let again: QuotesResponse =
-            serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
+        let again: QuotesResponse = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
         assert_eq!(again, r);
     }
 }

@@ -15,13 +15,8 @@ pub(crate) struct Requested {
 
 impl Requested {
     pub fn new(underlyings: &[String]) -> Self {
-        let names: BTreeSet<&str> = underlyings
-            .iter()
-            .map(|u| u.trim())
-            .filter(|u| !u.is_empty())
-            .collect();
-        let (askable, unaskable): (Vec<&str>, Vec<&str>) =
-            names.into_iter().partition(|u| !u.contains(','));
+        let names: BTreeSet<&str> = underlyings.iter().map(|u| u.trim()).filter(|u| !u.is_empty()).collect();
+        let (askable, unaskable): (Vec<&str>, Vec<&str>) = names.into_iter().partition(|u| !u.contains(','));
         Self {
             askable: askable.into_iter().map(str::to_owned).collect(),
             unaskable: unaskable.into_iter().map(str::to_owned).collect(),
@@ -31,20 +26,14 @@ impl Requested {
 
 /// Validates the answer and keeps the quotes that were asked for, in request order.
 /// Quotes for names that were not asked for are ignored.
-pub(crate) fn build_snapshot(
-    response: QuotesResponse,
-    requested: &Requested,
-) -> Result<MarketSnapshot, MarketError> {
+pub(crate) fn build_snapshot(response: QuotesResponse, requested: &Requested) -> Result<MarketSnapshot, MarketError> {
     let mut by_name: BTreeMap<String, Quote> = BTreeMap::new();
     for quote in response.quotes {
         if let Some(problem) = quote.problem() {
             return Err(MarketError::InvalidResponse(problem));
         }
         if by_name.contains_key(&quote.underlying) {
-            return Err(MarketError::InvalidResponse(format!(
-                "{}: quoted twice",
-                quote.underlying
-            )));
+            return Err(MarketError::InvalidResponse(format!("{}: quoted twice", quote.underlying)));
         }
         by_name.insert(quote.underlying.clone(), quote);
     }
@@ -74,13 +63,7 @@ mod tests {
     }
 
     fn quote(name: &str, spot: f64) -> Quote {
-        Quote {
-            underlying: name.into(),
-            spot,
-            volatility: 0.2,
-            rate: 0.04,
-            as_of: Utc::now(),
-        }
+        Quote { underlying: name.into(), spot, volatility: 0.2, rate: 0.04, as_of: Utc::now() }
     }
 
     #[test]
@@ -106,21 +89,10 @@ mod tests {
     #[test]
     fn invalid_and_duplicate_quotes_are_rejected() {
         let r = Requested::new(&names(&["SPX"]));
-        let bad = QuotesResponse {
-            as_of: Utc::now(),
-            quotes: vec![quote("SPX", -5.0)],
-        };
+        let bad = QuotesResponse { as_of: Utc::now(), quotes: vec![quote("SPX", -5.0)] };
         let err = build_snapshot(bad, &r).unwrap_err();
-        assert!(
-            matches!(&err, MarketError::InvalidResponse(m) if m.contains("SPX: spot -5")),
-            "{err}"
-        );
-        let dup = QuotesResponse {
-            as_of: Utc::now(),
-            quotes: vec![quote("SPX", 1.0), quote("SPX", 2.0)],
-        };
-        assert!(
-            matches!(build_snapshot(dup, &r), Err(MarketError::InvalidResponse(m)) if m.contains("twice"))
-        );
+        assert!(matches!(&err, MarketError::InvalidResponse(m) if m.contains("SPX: spot -5")), "{err}");
+        let dup = QuotesResponse { as_of: Utc::now(), quotes: vec![quote("SPX", 1.0), quote("SPX", 2.0)] };
+        assert!(matches!(build_snapshot(dup, &r), Err(MarketError::InvalidResponse(m)) if m.contains("twice")));
     }
 }

@@ -60,22 +60,13 @@ impl MarketSettings {
             return Err(reject("market.url", "must not have a query or fragment"));
         }
         if self.timeout_ms == 0 || self.timeout_ms > MAX_MS {
-            return Err(reject(
-                "market.timeout_ms",
-                format!("must be between 1 and {MAX_MS}"),
-            ));
+            return Err(reject("market.timeout_ms", format!("must be between 1 and {MAX_MS}")));
         }
         if self.retries > MAX_RETRIES {
-            return Err(reject(
-                "market.retries",
-                format!("must be at most {MAX_RETRIES}"),
-            ));
+            return Err(reject("market.retries", format!("must be at most {MAX_RETRIES}")));
         }
         if self.retry_min_delay_ms == 0 || self.retry_min_delay_ms > MAX_MS {
-            return Err(reject(
-                "market.retry_min_delay_ms",
-                format!("must be between 1 and {MAX_MS}"),
-            ));
+            return Err(reject("market.retry_min_delay_ms", format!("must be between 1 and {MAX_MS}")));
         }
         if self.retry_max_delay_ms < self.retry_min_delay_ms || self.retry_max_delay_ms > MAX_MS {
             return Err(reject(
@@ -84,10 +75,7 @@ impl MarketSettings {
             ));
         }
         if self.breaker.failure_threshold == 0 {
-            return Err(reject(
-                "market.breaker.failure_threshold",
-                "must be at least 1",
-            ));
+            return Err(reject("market.breaker.failure_threshold", "must be at least 1"));
         }
         if self.breaker.open_secs == 0 {
             return Err(reject("market.breaker.open_secs", "must be at least 1"));
@@ -134,73 +122,24 @@ mod tests {
     fn defaults_are_valid() {
         let s = MarketSettings::default();
         s.validate().unwrap();
-        assert_eq!(
-            s.max_call_duration(),
-            Duration::from_millis(800 * 4 + 2 * 400 * 2)
-        );
+        assert_eq!(s.max_call_duration(), Duration::from_millis(800 * 4 + 2 * 400 * 2));
     }
 
     #[test]
     fn bad_values_name_their_key() {
         let base = MarketSettings::default;
+        assert_eq!(rejected_key(&MarketSettings { url: "nope".into(), ..base() }), "market.url");
+        assert_eq!(rejected_key(&MarketSettings { url: "ftp://h".into(), ..base() }), "market.url");
+        assert_eq!(rejected_key(&MarketSettings { url: "http://h/?a=1".into(), ..base() }), "market.url");
+        assert_eq!(rejected_key(&MarketSettings { timeout_ms: 0, ..base() }), "market.timeout_ms");
+        assert_eq!(rejected_key(&MarketSettings { retries: 11, ..base() }), "market.retries");
         assert_eq!(
-            rejected_key(&MarketSettings {
-                url: "nope".into(),
-                ..base()
-            }),
-            "market.url"
-        );
-        assert_eq!(
-            rejected_key(&MarketSettings {
-                url: "ftp://h".into(),
-                ..base()
-            }),
-            "market.url"
-        );
-        assert_eq!(
-            rejected_key(&MarketSettings {
-                url: "http://h/?a=1".into(),
-                ..base()
-            }),
-            "market.url"
-        );
-        assert_eq!(
-            rejected_key(&MarketSettings {
-                timeout_ms: 0,
-                ..base()
-            }),
-            "market.timeout_ms"
-        );
-        assert_eq!(
-            rejected_key(&MarketSettings {
-                retries: 11,
-                ..base()
-            }),
-            "market.retries"
-        );
-        assert_eq!(
-            rejected_key(&MarketSettings {
-                retry_min_delay_ms: 500,
-                retry_max_delay_ms: 100,
-                ..base()
-            }),
+            rejected_key(&MarketSettings { retry_min_delay_ms: 500, retry_max_delay_ms: 100, ..base() }),
             "market.retry_max_delay_ms"
         );
-        let breaker = BreakerSettings {
-            failure_threshold: 0,
-            open_secs: 1,
-        };
-        assert_eq!(
-            rejected_key(&MarketSettings { breaker, ..base() }),
-            "market.breaker.failure_threshold"
-        );
-        assert_eq!(
-            rejected_key(&MarketSettings {
-                max_concurrent: 0,
-                ..base()
-            }),
-            "market.max_concurrent"
-        );
+        let breaker = BreakerSettings { failure_threshold: 0, open_secs: 1 };
+        assert_eq!(rejected_key(&MarketSettings { breaker, ..base() }), "market.breaker.failure_threshold");
+        assert_eq!(rejected_key(&MarketSettings { max_concurrent: 0, ..base() }), "market.max_concurrent");
     }
 
     #[test]

@@ -64,9 +64,8 @@ pub struct BindError {
 /// Binds the admin server and serves it for the life of the process.
 /// Returns the bound address (useful with port 0).
 pub async fn spawn(settings: &AdminSettings, readiness: Readiness) -> Result<SocketAddr, BindError> {
-    let listener = TcpListener::bind(settings.bind)
-        .await
-        .map_err(|source| BindError { addr: settings.bind, source })?;
+    let listener =
+        TcpListener::bind(settings.bind).await.map_err(|source| BindError { addr: settings.bind, source })?;
     let addr = listener.local_addr().map_err(|source| BindError { addr: settings.bind, source })?;
     let app = router(readiness);
     // The admin server keeps answering (with /readyz 503) while work drains; it stops with the

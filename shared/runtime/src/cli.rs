@@ -26,11 +26,7 @@ pub enum CliError {
 impl Cli {
     /// Parses `args` (without the program name). `commands` and `flags` list what this
     /// service accepts beyond the common options.
-    pub fn parse(
-        args: impl IntoIterator<Item = String>,
-        commands: &[&str],
-        flags: &[&str],
-    ) -> Result<Self, CliError> {
+    pub fn parse(args: impl IntoIterator<Item = String>, commands: &[&str], flags: &[&str]) -> Result<Self, CliError> {
         let mut cli = Cli { command: "run".into(), ..Cli::default() };
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
@@ -87,8 +83,7 @@ mod tests {
 
     #[test]
     fn parses_common_options() {
-        let cli = Cli::parse(args(&["migrate", "--config", "x.toml", "--print-config"]), &["migrate"], &[])
-            .unwrap();
+        let cli = Cli::parse(args(&["migrate", "--config", "x.toml", "--print-config"]), &["migrate"], &[]).unwrap();
         assert_eq!(cli.command, "migrate");
         assert_eq!(cli.config, Some(PathBuf::from("x.toml")));
         assert!(cli.print_config);
@@ -100,9 +95,6 @@ mod tests {
     #[test]
     fn rejects_unknown_and_incomplete() {
         assert!(matches!(Cli::parse(args(&["--nope"]), &[], &[]), Err(CliError::Unknown { .. })));
-        assert_eq!(
-            Cli::parse(args(&["--config"]), &[], &[]),
-            Err(CliError::MissingValue("--config".into()))
-        );
+        assert_eq!(Cli::parse(args(&["--config"]), &[], &[]), Err(CliError::MissingValue("--config".into())));
     }
 }

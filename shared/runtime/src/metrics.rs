@@ -1,9 +1,7 @@
 //! Prometheus metrics on the process-wide default registry. Services declare their metrics
 //! as `LazyLock` statics built with these helpers (one metric name, fixed label names).
 
-use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, TextEncoder,
-};
+use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, TextEncoder};
 
 /// The default registry in Prometheus text format.
 pub fn render() -> String {
@@ -37,8 +35,7 @@ pub fn gauge_vec(name: &str, help: &str, labels: &[&str]) -> IntGaugeVec {
 
 pub fn histogram_vec(name: &str, help: &str, labels: &[&str], buckets: Vec<f64>) -> HistogramVec {
     register(
-        HistogramVec::new(HistogramOpts::new(name, help).buckets(buckets), labels)
-            .unwrap_or_else(|e| invalid(name, e)),
+        HistogramVec::new(HistogramOpts::new(name, help).buckets(buckets), labels).unwrap_or_else(|e| invalid(name, e)),
     )
 }
 

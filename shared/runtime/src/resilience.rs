@@ -93,6 +93,13 @@ impl CircuitBreaker {
         }
     }
 
+    /// Gives back a half-open trial slot without a verdict (the call never reached the dependency).
+    pub fn release_trial(&self) {
+        if let Ok(mut s) = self.state.lock() {
+            s.trial_in_flight = false;
+        }
+    }
+
     pub fn record_failure(&self) {
         if let Ok(mut s) = self.state.lock() {
             s.consecutive_failures = s.consecutive_failures.saturating_add(1);

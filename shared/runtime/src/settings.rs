@@ -38,7 +38,9 @@ pub fn reject(key: &str, message: impl Into<String>) -> SettingsError {
 }
 
 /// Loads `T` from the optional TOML file and the process environment.
-pub fn load_settings<T: DeserializeOwned + Serialize + Default + Validate>(file: Option<&Path>) -> Result<T, SettingsError> {
+pub fn load_settings<T: DeserializeOwned + Serialize + Default + Validate>(
+    file: Option<&Path>,
+) -> Result<T, SettingsError> {
     crate::secret::revealed(|| load_layers(file))
 }
 

@@ -35,12 +35,7 @@ pub struct TelemetrySettings {
 
 impl Default for TelemetrySettings {
     fn default() -> Self {
-        Self {
-            log_level: "info".into(),
-            log_format: LogFormat::Json,
-            otlp_endpoint: String::new(),
-            sample_ratio: 1.0,
-        }
+        Self { log_level: "info".into(), log_format: LogFormat::Json, otlp_endpoint: String::new(), sample_ratio: 1.0 }
     }
 }
 
@@ -68,8 +63,9 @@ impl Drop for TelemetryGuard {
 /// Installs the global subscriber. Call once per process.
 pub fn init(service: &'static str, settings: &TelemetrySettings) -> Result<TelemetryGuard, TelemetryError> {
     let filter = match std::env::var("RUST_LOG") {
-        Ok(directive) if !directive.is_empty() => EnvFilter::try_new(&directive)
-            .map_err(|e| TelemetryError::Filter(directive.clone(), e.to_string()))?,
+        Ok(directive) if !directive.is_empty() => {
+            EnvFilter::try_new(&directive).map_err(|e| TelemetryError::Filter(directive.clone(), e.to_string()))?
+        }
         _ => EnvFilter::try_new(&settings.log_level)
             .map_err(|e| TelemetryError::Filter(settings.log_level.clone(), e.to_string()))?,
     };

@@ -79,7 +79,9 @@ impl Connector {
             async move {
                 let s: Value = client.get(&status_url).send().await.ok()?.json().await.ok()?;
                 let running = s["connector"]["state"] == "RUNNING"
-                    && s["tasks"].as_array().is_some_and(|t| !t.is_empty() && t.iter().all(|t| t["state"] == "RUNNING"));
+                    && s["tasks"]
+                        .as_array()
+                        .is_some_and(|t| !t.is_empty() && t.iter().all(|t| t["state"] == "RUNNING"));
                 running.then_some(())
             }
         })

@@ -85,9 +85,9 @@ pub struct TestDb {
 impl TestDb {
     pub async fn create(env: &TestEnv) -> Self {
         let name = unique("riskmonitor_t_");
-        let mut conn = MySqlConnection::connect(&env.database_url).await.unwrap_or_else(|e| {
-            panic!("cannot reach MariaDB at {} (is the stack up? dev/up): {e}", env.database_url)
-        });
+        let mut conn = MySqlConnection::connect(&env.database_url)
+            .await
+            .unwrap_or_else(|e| panic!("cannot reach MariaDB at {} (is the stack up? dev/up): {e}", env.database_url));
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
             "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
         )))

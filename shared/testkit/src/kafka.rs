@@ -26,8 +26,5 @@ pub fn consumer(env: &TestEnv, topics: &[&str]) -> StreamConsumer {
 }
 
 pub fn producer(env: &TestEnv) -> FutureProducer {
-    ClientConfig::new()
-        .set("bootstrap.servers", &env.brokers)
-        .create()
-        .unwrap_or_else(|e| panic!("producer: {e}"))
+    ClientConfig::new().set("bootstrap.servers", &env.brokers).create().unwrap_or_else(|e| panic!("producer: {e}"))
 }

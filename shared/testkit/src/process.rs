@@ -24,7 +24,8 @@ impl ServiceProcess {
     /// server on a free port; logs go to `log` (appended).
     pub fn spawn(bin: &Path, env: &BTreeMap<String, String>, log: &Path) -> Self {
         let port = free_port();
-        let file = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap_or_else(|e| panic!("{log:?}: {e}"));
+        let file =
+            std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap_or_else(|e| panic!("{log:?}: {e}"));
         let err = file.try_clone().unwrap_or_else(|e| panic!("{e}"));
         let mut cmd = Command::new(bin);
         for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("RISKMONITOR_")) {

@@ -1,4 +1,5 @@
 //! Checks on the repository's deployment files that need no running stack.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed setup should panic
 
 use serde_yaml_ng::Value;
 use std::path::PathBuf;

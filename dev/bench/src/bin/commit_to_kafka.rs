@@ -61,7 +61,8 @@ async fn main() {
     for (i, (profile, tuned)) in [("tuned", true), ("default", false)].into_iter().enumerate() {
         let name = format!("bench-{tag}-{profile}");
         let topic = format!("bench.{tag}.{profile}");
-        let mut config = riskmonitor_testkit::connector::render(&env, Format::Avro, &name, &topic, 8100 + i as u32, tuned);
+        let mut config =
+            riskmonitor_testkit::connector::render(&env, Format::Avro, &name, &topic, 8100 + i as u32, tuned);
         // Stream only: no snapshot of the existing rows.
         config["snapshot.mode"] = json!("no_data");
         connectors.push(Connector::register(&env, &name, config).await);

@@ -130,7 +130,9 @@ async fn main() {
         ..Default::default()
     };
     let shutdown = Shutdown::new();
-    let app = cdc_risk_engine::Application::build(settings.clone(), Readiness::new(), shutdown.clone()).await.expect("engine");
+    let app = cdc_risk_engine::Application::build(settings.clone(), Readiness::new(), shutdown.clone())
+        .await
+        .expect("engine");
     let durable_start = Instant::now();
     let handle = tokio::spawn(async move { app.run_until_stopped().await.expect("engine run") });
     loop {

@@ -16,7 +16,10 @@ async fn starts_ready_and_exits_cleanly_on_sigterm() {
         ("RISKMONITOR_DATABASE__URL".to_owned(), db.url.clone()),
         ("RISKMONITOR_KAFKA__BROKERS".to_owned(), env.brokers.clone()),
         ("RISKMONITOR_KAFKA__REGISTRY_URL".to_owned(), env.ccompat_url()),
-        ("RISKMONITOR_KAFKA__TOPICS__ALERTS_PENDING_ANALYSIS__NAME".to_owned(), kafka.topics.alerts_pending_analysis.name.clone()),
+        (
+            "RISKMONITOR_KAFKA__TOPICS__ALERTS_PENDING_ANALYSIS__NAME".to_owned(),
+            kafka.topics.alerts_pending_analysis.name.clone(),
+        ),
         ("RISKMONITOR_ENGINE__GROUP_ID".to_owned(), unique("el-")),
     ]);
     riskmonitor_testkit::lifecycle::ready_then_clean_exit_on_sigterm(Path::new(BIN), &vars).await;

@@ -101,7 +101,10 @@ async fn kill_9_in_the_middle_of_a_burst_then_restart_loses_and_doubles_nothing(
         ("RISKMONITOR_DATABASE__URL".to_owned(), w.db.url.clone()),
         ("RISKMONITOR_KAFKA__BROKERS".to_owned(), k.brokers.clone()),
         ("RISKMONITOR_KAFKA__REGISTRY_URL".to_owned(), k.registry_url.clone()),
-        ("RISKMONITOR_KAFKA__TOPICS__ALERTS_PENDING_ANALYSIS__NAME".to_owned(), k.topics.alerts_pending_analysis.name.clone()),
+        (
+            "RISKMONITOR_KAFKA__TOPICS__ALERTS_PENDING_ANALYSIS__NAME".to_owned(),
+            k.topics.alerts_pending_analysis.name.clone(),
+        ),
         ("RISKMONITOR_KAFKA__TOPICS__POSITIONS_CDC_DLQ__NAME".to_owned(), k.topics.positions_cdc_dlq.name.clone()),
         ("RISKMONITOR_ENGINE__GROUP_ID".to_owned(), w.settings.engine.group_id.clone()),
         ("RISKMONITOR_ENGINE__MAX_BATCH".to_owned(), "300".to_owned()),

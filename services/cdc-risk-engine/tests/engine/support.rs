@@ -157,7 +157,12 @@ impl World {
     }
 
     /// Waits until the engine's aggregates equal the recomputation.
-    pub async fn converged(&self, pool: &MySqlPool, desks: &[String], timeout: Duration) -> BTreeMap<String, (Exposure, i64)> {
+    pub async fn converged(
+        &self,
+        pool: &MySqlPool,
+        desks: &[String],
+        timeout: Duration,
+    ) -> BTreeMap<String, (Exposure, i64)> {
         let expected = self.expected(desks).await;
         let start = std::time::Instant::now();
         loop {
@@ -172,7 +177,11 @@ impl World {
         }
     }
 
-    pub async fn alerts(&self, pool: &MySqlPool, desk: &str) -> Vec<(String, String, Option<chrono::DateTime<chrono::Utc>>)> {
+    pub async fn alerts(
+        &self,
+        pool: &MySqlPool,
+        desk: &str,
+    ) -> Vec<(String, String, Option<chrono::DateTime<chrono::Utc>>)> {
         sqlx::query("SELECT alert_id, CAST(metric AS CHAR) AS metric, resolved_at FROM alerts WHERE desk = ? ORDER BY opened_at")
             .bind(desk)
             .fetch_all(pool)
@@ -183,7 +192,12 @@ impl World {
             .collect()
     }
 
-    pub async fn wait_alerts(&self, pool: &MySqlPool, desk: &str, n: usize) -> Vec<(String, String, Option<chrono::DateTime<chrono::Utc>>)> {
+    pub async fn wait_alerts(
+        &self,
+        pool: &MySqlPool,
+        desk: &str,
+        n: usize,
+    ) -> Vec<(String, String, Option<chrono::DateTime<chrono::Utc>>)> {
         wait_until(&format!("{n} alert(s) on {desk}"), Duration::from_secs(30), || async {
             let a = self.alerts(pool, desk).await;
             (a.len() >= n).then_some(a)

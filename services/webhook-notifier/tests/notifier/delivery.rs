@@ -15,7 +15,8 @@ async fn signed_webhooks_verify_with_the_reference_library_and_carry_the_contrac
     for desk in ["rates", "credit", "fx"] {
         ids.push(publish_alert(&app.db, &app.settings, desk).await);
     }
-    wait_until("3 webhooks", Duration::from_secs(30), || async { (receiver.received().len() >= 3).then_some(()) }).await;
+    wait_until("3 webhooks", Duration::from_secs(30), || async { (receiver.received().len() >= 3).then_some(()) })
+        .await;
     let received = receiver.received();
     assert_eq!(verify_with_reference_library(&received, &[SECRET_A, SECRET_B]), 2 * received.len());
     for r in &received {
@@ -119,8 +120,10 @@ async fn retry_after_is_honoured_and_408_409_429_are_retried() {
     let app = spawn(env, db, settings).await;
     let id = publish_alert(&app.db, &app.settings, "rates").await;
     let db = &app.db;
-    wait_until("delivered", Duration::from_secs(20), || async { (alert_status(db, &id).await == "delivered").then_some(()) })
-        .await;
+    wait_until("delivered", Duration::from_secs(20), || async {
+        (alert_status(db, &id).await == "delivered").then_some(())
+    })
+    .await;
     let received = receiver.received();
     assert_eq!(received.len(), 4);
     let gap = received[1].at - received[0].at;
@@ -135,8 +138,10 @@ async fn a_replayed_doorbell_sends_nothing_new() {
     let app = spawn(env, db, settings).await;
     let id = publish_alert(&app.db, &app.settings, "rates").await;
     let db = &app.db;
-    wait_until("delivered", Duration::from_secs(20), || async { (alert_status(db, &id).await == "delivered").then_some(()) })
-        .await;
+    wait_until("delivered", Duration::from_secs(20), || async {
+        (alert_status(db, &id).await == "delivered").then_some(())
+    })
+    .await;
     for _ in 0..3 {
         ring(&app.settings, &id, "rates").await;
     }
@@ -158,14 +163,19 @@ async fn reminders_follow_without_an_ack_then_escalation() {
     let pool = &app.db.pool;
     wait_until("escalation", Duration::from_secs(30), || async {
         let escalated: Option<chrono::DateTime<chrono::Utc>> =
-            sqlx::query_scalar("SELECT escalated_at FROM alerts WHERE alert_id = ?").bind(&id).fetch_one(pool).await.ok()?;
+            sqlx::query_scalar("SELECT escalated_at FROM alerts WHERE alert_id = ?")
+                .bind(&id)
+                .fetch_one(pool)
+                .await
+                .ok()?;
         escalated.map(|_| ())
     })
     .await;
     let received = receiver.received();
     let reminders: Vec<u64> = received.iter().map(|r| r.json()["reminder"].as_u64().unwrap()).collect();
     assert_eq!(reminders, vec![0, 1, 2]);
-    let ids: std::collections::BTreeSet<_> = received.iter().map(|r| r.header("webhook-id").unwrap().to_owned()).collect();
+    let ids: std::collections::BTreeSet<_> =
+        received.iter().map(|r| r.header("webhook-id").unwrap().to_owned()).collect();
     assert_eq!(ids.len(), 3, "each reminder is a new delivery with its own webhook-id");
     assert!(received.iter().all(|r| r.json()["type"] == "risk.limit_breach"));
     app.stop().await;
@@ -178,8 +188,10 @@ async fn an_episode_resolved_before_the_ack_sends_limit_resolved() {
     let app = spawn(env, db, settings).await;
     let id = publish_alert(&app.db, &app.settings, "rates").await;
     let db = &app.db;
-    wait_until("delivered", Duration::from_secs(20), || async { (alert_status(db, &id).await == "delivered").then_some(()) })
-        .await;
+    wait_until("delivered", Duration::from_secs(20), || async {
+        (alert_status(db, &id).await == "delivered").then_some(())
+    })
+    .await;
     sqlx::query("UPDATE alerts SET resolved_at = CURRENT_TIMESTAMP(6), resolved_value = 900000 WHERE alert_id = ?")
         .bind(&id)
         .execute(&app.db.pool)

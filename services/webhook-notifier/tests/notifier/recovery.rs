@@ -20,8 +20,14 @@ fn env_of(settings: &webhook_notifier::Settings, db_url: &str) -> BTreeMap<Strin
         ("RISKMONITOR_DATABASE__URL".into(), db_url.to_owned()),
         ("RISKMONITOR_KAFKA__BROKERS".into(), k.brokers.clone()),
         ("RISKMONITOR_KAFKA__REGISTRY_URL".into(), k.registry_url.clone()),
-        ("RISKMONITOR_KAFKA__TOPICS__ALERTS_PENDING_DELIVERY__NAME".into(), k.topics.alerts_pending_delivery.name.clone()),
-        ("RISKMONITOR_KAFKA__TOPICS__ALERTS_PENDING_DELIVERY_DLQ__NAME".into(), k.topics.alerts_pending_delivery_dlq.name.clone()),
+        (
+            "RISKMONITOR_KAFKA__TOPICS__ALERTS_PENDING_DELIVERY__NAME".into(),
+            k.topics.alerts_pending_delivery.name.clone(),
+        ),
+        (
+            "RISKMONITOR_KAFKA__TOPICS__ALERTS_PENDING_DELIVERY_DLQ__NAME".into(),
+            k.topics.alerts_pending_delivery_dlq.name.clone(),
+        ),
         ("RISKMONITOR_WEBHOOK__URL".into(), w.url.clone()),
         ("RISKMONITOR_WEBHOOK__SECRETS".into(), format!("[\"{SECRET_A}\"]")),
         ("RISKMONITOR_WEBHOOK__GROUP_ID".into(), w.group_id.clone()),
@@ -38,7 +44,9 @@ fn env_of(settings: &webhook_notifier::Settings, db_url: &str) -> BTreeMap<Strin
 async fn kill_9_with_deliveries_pending_loses_nothing_and_doubles_no_id() {
     let up = Arc::new(AtomicBool::new(false));
     let flag = up.clone();
-    let receiver = Receiver::start(move |_, _| if flag.load(Ordering::SeqCst) { Reply::Status(200) } else { Reply::Status(503) }).await;
+    let receiver =
+        Receiver::start(move |_, _| if flag.load(Ordering::SeqCst) { Reply::Status(200) } else { Reply::Status(503) })
+            .await;
     let (_env, db, settings) = settings(&receiver.url).await;
     let vars = env_of(&settings, &db.url);
     let log = std::env::temp_dir().join(format!("{}.log", riskmonitor_testkit::unique("notifier-kill9-")));
@@ -48,8 +56,10 @@ async fn kill_9_with_deliveries_pending_loses_nothing_and_doubles_no_id() {
     for i in 0..10 {
         ids.push(publish_alert(&db, &settings, &format!("desk-{i}")).await);
     }
-    wait_until("attempts under way", Duration::from_secs(30), || async { (receiver.received().len() >= 15).then_some(()) })
-        .await;
+    wait_until("attempts under way", Duration::from_secs(30), || async {
+        (receiver.received().len() >= 15).then_some(())
+    })
+    .await;
     first.kill9().await;
     up.store(true, Ordering::SeqCst);
     let mut second = ServiceProcess::spawn(Path::new(BIN), &vars, &log);

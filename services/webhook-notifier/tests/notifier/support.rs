@@ -2,7 +2,7 @@
 
 use riskmonitor_kafka::{AlertCodec, AlertEvent};
 use riskmonitor_runtime::{Readiness, Secret, Shutdown};
-use riskmonitor_testkit::http::{Receiver, Received};
+use riskmonitor_testkit::http::{Received, Receiver};
 use riskmonitor_testkit::{TestDb, TestEnv, unique};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;

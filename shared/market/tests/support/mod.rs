@@ -42,14 +42,8 @@ pub struct Server {
 
 impl Server {
     pub async fn start(steps: Vec<Step>) -> Self {
-        let script = Script {
-            steps: Arc::new(Mutex::new(steps)),
-            hits: Arc::default(),
-            asked: Arc::default(),
-        };
-        let app = axum::Router::new()
-            .route("/v1/quotes", get(quotes))
-            .with_state(script.clone());
+        let script = Script { steps: Arc::new(Mutex::new(steps)), hits: Arc::default(), asked: Arc::default() };
+        let app = axum::Router::new().route("/v1/quotes", get(quotes)).with_state(script.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await });
@@ -82,10 +76,7 @@ impl Server {
             retries: 2,
             retry_min_delay_ms: 5,
             retry_max_delay_ms: 20,
-            breaker: BreakerSettings {
-                failure_threshold: 3,
-                open_secs: 60,
-            },
+            breaker: BreakerSettings { failure_threshold: 3, open_secs: 60 },
             max_concurrent: 8,
         }
     }
@@ -104,23 +95,14 @@ fn known(name: &str) -> Option<(f64, f64, f64)> {
     }
 }
 
-async fn quotes(
-    State(script): State<Script>,
-    Query(params): Query<HashMap<String, String>>,
-) -> Response {
+async fn quotes(State(script): State<Script>, Query(params): Query<HashMap<String, String>>) -> Response {
     let n = script.hits.fetch_add(1, Ordering::SeqCst);
-    let asked: Vec<String> = params
-        .get("underlyings")
-        .map(|s| s.split(',').map(str::to_owned).collect())
-        .unwrap_or_default();
+    let asked: Vec<String> =
+        params.get("underlyings").map(|s| s.split(',').map(str::to_owned).collect()).unwrap_or_default();
     script.asked.lock().unwrap().push(asked.clone());
     let step = {
         let steps = script.steps.lock().unwrap();
-        steps
-            .get(n)
-            .or(steps.last())
-            .cloned()
-            .unwrap_or(Step::Quotes)
+        steps.get(n).or(steps.last()).cloned().unwrap_or(Step::Quotes)
     };
     match step {
         Step::Quotes => quotes_for(&asked),
@@ -128,9 +110,7 @@ async fn quotes(
             tokio::time::sleep(d).await;
             quotes_for(&asked)
         }
-        Step::Status(code) => {
-            (StatusCode::from_u16(code).unwrap(), "scripted failure").into_response()
-        }
+        Step::Status(code) => (StatusCode::from_u16(code).unwrap(), "scripted failure").into_response(),
         Step::Body(body) => ([("content-type", "application/json")], body).into_response(),
     }
 }
@@ -141,13 +121,7 @@ fn quotes_for(asked: &[String]) -> Response {
         .iter()
         .filter_map(|name| {
             let (spot, volatility, rate) = known(name)?;
-            Some(Quote {
-                underlying: name.clone(),
-                spot,
-                volatility,
-                rate,
-                as_of: now,
-            })
+            Some(Quote { underlying: name.clone(), spot, volatility, rate, as_of: now })
         })
         .collect();
     Json(QuotesResponse { as_of: now, quotes }).into_response()
