@@ -65,6 +65,7 @@ async fn housekeep(shared: &Shared, tracker: &TaskTracker) -> Result<(), sqlx::E
             .emit();
         }
     }
+    crate::events::AlertCensus(&store.status_census().await?).emit();
     let cancelled = store.cancel_moot_reminders().await?;
     if cancelled > 0 {
         tracing::info!(event = "reminders_cancelled", count = cancelled, "acknowledged before the reminder went out");

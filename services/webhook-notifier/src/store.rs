@@ -296,6 +296,23 @@ impl Store {
         Ok(r.rows_affected() == 1)
     }
 
+    /// Alerts per status with the age of the oldest one in it (for the stuck-alert metrics).
+    pub async fn status_census(&self) -> Result<Vec<(String, i64, f64)>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT CAST(status AS CHAR) AS status, COUNT(*) AS n, \
+             TIMESTAMPDIFF(MICROSECOND, MIN(status_changed_at), CURRENT_TIMESTAMP(6)) AS oldest_us \
+             FROM alerts GROUP BY status",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                let oldest: Option<i64> = r.try_get("oldest_us")?;
+                Ok((r.try_get("status")?, r.try_get("n")?, oldest.unwrap_or(0) as f64 / 1e6))
+            })
+            .collect()
+    }
+
     /// Reminders made moot by an ack before they went out.
     pub async fn cancel_moot_reminders(&self) -> Result<u64, sqlx::Error> {
         let r = sqlx::query(

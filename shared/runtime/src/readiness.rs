@@ -37,6 +37,17 @@ pub struct CheckResult {
 
 const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
+static READY: std::sync::LazyLock<prometheus::IntGauge> = std::sync::LazyLock::new(|| {
+    crate::metrics::gauge("riskmonitor_ready", "1 when the last /readyz evaluation was ready, else 0")
+});
+static READY_CHANGES: std::sync::LazyLock<prometheus::IntCounterVec> = std::sync::LazyLock::new(|| {
+    crate::metrics::counter_vec(
+        "riskmonitor_readiness_changes_total",
+        "Transitions of readiness (to = ready | not_ready)",
+        &["to"],
+    )
+});
+
 impl Readiness {
     pub fn new() -> Self {
         Self::default()
@@ -86,7 +97,17 @@ impl Readiness {
         }))
         .await;
         let shutting_down = self.is_shutting_down();
-        ReadinessReport { ready: !shutting_down && results.iter().all(|r| r.ok), shutting_down, checks: results }
+        let ready = !shutting_down && results.iter().all(|r| r.ok);
+        let previous = READY.get();
+        READY.set(i64::from(ready));
+        if previous != i64::from(ready) {
+            READY_CHANGES.with_label_values(&[if ready { "ready" } else { "not_ready" }]).inc();
+            if !ready {
+                let failing: Vec<&str> = results.iter().filter(|r| !r.ok).map(|r| r.name.as_str()).collect();
+                tracing::warn!(event = "not_ready", shutting_down, failing = ?failing);
+            }
+        }
+        ReadinessReport { ready, shutting_down, checks: results }
     }
 }
 
