@@ -37,9 +37,8 @@ static CREATED: LazyLock<IntCounterVec> = LazyLock::new(|| {
     metrics::counter_vec("riskmonitor_webhook_deliveries_created_total", "Deliveries created by kind", &["kind"])
 });
 
-static ALERTS_BY_STATUS: LazyLock<prometheus::IntGaugeVec> = LazyLock::new(|| {
-    metrics::gauge_vec("riskmonitor_alerts", "Alerts in the database by status", &["status"])
-});
+static ALERTS_BY_STATUS: LazyLock<prometheus::IntGaugeVec> =
+    LazyLock::new(|| metrics::gauge_vec("riskmonitor_alerts", "Alerts in the database by status", &["status"]));
 static OLDEST_BY_STATUS: LazyLock<prometheus::GaugeVec> = LazyLock::new(|| {
     let g = prometheus::GaugeVec::new(
         prometheus::Opts::new(
@@ -59,12 +58,8 @@ pub struct AlertCensus<'a>(pub &'a [(String, i64, f64)]);
 impl AlertCensus<'_> {
     pub fn emit(self) {
         for status in riskmonitor_domain::AlertStatus::ALL {
-            let (n, oldest) = self
-                .0
-                .iter()
-                .find(|(s, _, _)| s == status.as_str())
-                .map(|(_, n, o)| (*n, *o))
-                .unwrap_or((0, 0.0));
+            let (n, oldest) =
+                self.0.iter().find(|(s, _, _)| s == status.as_str()).map(|(_, n, o)| (*n, *o)).unwrap_or((0, 0.0));
             ALERTS_BY_STATUS.with_label_values(&[status.as_str()]).set(n);
             OLDEST_BY_STATUS.with_label_values(&[status.as_str()]).set(oldest);
         }

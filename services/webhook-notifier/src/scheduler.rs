@@ -44,8 +44,11 @@ async fn send_due(shared: &Shared, tracker: &TaskTracker) -> Result<(), sqlx::Er
 async fn housekeep(shared: &Shared, tracker: &TaskTracker) -> Result<(), sqlx::Error> {
     let store = shared.dispatcher.store();
     let w = &shared.settings.webhook;
-    for alert_id in store.alerts_missing_breach_delivery(Duration::from_secs(5)).await? {
-        create_and_send(shared, tracker, &alert_id, Kind::Breach, 0).await?;
+    if w.missing_delivery_after_secs > 0 {
+        for alert_id in store.alerts_missing_breach_delivery(Duration::from_secs(w.missing_delivery_after_secs)).await?
+        {
+            create_and_send(shared, tracker, &alert_id, Kind::Breach, 0).await?;
+        }
     }
     for alert_id in store.alerts_awaiting_resolution().await? {
         create_and_send(shared, tracker, &alert_id, Kind::Resolved, 0).await?;

@@ -53,6 +53,9 @@ pub struct WebhookSettings {
     pub lease_secs: u64,
     /// How often the scheduler looks for due retries, reminders and resolutions.
     pub scheduler_interval_ms: u64,
+    /// An alert in `pending_delivery` this long without a breach delivery gets one from the
+    /// scheduler (its doorbell was lost); 0 disables the scan.
+    pub missing_delivery_after_secs: u64,
     /// Deliveries sent at once by one replica.
     pub max_in_flight: usize,
     pub group_id: String,
@@ -74,6 +77,7 @@ impl Default for WebhookSettings {
             max_reminders: 3,
             lease_secs: 60,
             scheduler_interval_ms: 250,
+            missing_delivery_after_secs: 30,
             max_in_flight: 32,
             group_id: "webhook-notifier".into(),
             shutdown_grace_secs: 8,

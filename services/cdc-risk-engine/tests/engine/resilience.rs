@@ -27,10 +27,29 @@ async fn replaying_the_topic_from_offset_zero_changes_no_aggregate_and_opens_no_
     })
     .await;
     let before = w.converged(&w.db.pool, std::slice::from_ref(&desk), Duration::from_secs(30)).await;
-    engine.stop().await;
     let group = w.settings.engine.group_id.clone();
-    let plan = reset_group_offsets(&w.settings.kafka, &group, "positions_cdc", &[], ResetTo::Beginning, false).unwrap();
+    let mut replay = riskmonitor_admin::replay::Replay {
+        group: group.clone(),
+        topic: "positions_cdc".into(),
+        partitions: Vec::new(),
+        to: ResetTo::Beginning,
+        dry_run: false,
+        wait_for_stop: None,
+    };
+    // While the engine is a member of the group, the replay is refused; a dry run only reports.
+    let (kafka, r) = (w.settings.kafka.clone(), replay.clone());
+    let refused = tokio::task::spawn_blocking(move || riskmonitor_admin::replay::run(&kafka, &r)).await.unwrap();
+    assert!(matches!(refused, Err(riskmonitor_admin::AdminError::Refused(_))), "{refused:?}");
+    replay.dry_run = true;
+    let (kafka, r) = (w.settings.kafka.clone(), replay.clone());
+    let plan = tokio::task::spawn_blocking(move || riskmonitor_admin::replay::run(&kafka, &r)).await.unwrap().unwrap();
     assert!(plan.iter().all(|p| p.target == 0 || p.current.is_some()));
+    assert!(riskmonitor_admin::replay::render(&plan, true).contains("dry run"));
+    engine.stop().await;
+    replay.dry_run = false;
+    replay.wait_for_stop = Some(Duration::from_secs(30));
+    let (kafka, r) = (w.settings.kafka.clone(), replay.clone());
+    tokio::task::spawn_blocking(move || riskmonitor_admin::replay::run(&kafka, &r)).await.unwrap().unwrap();
     let engine = w.spawn().await;
     // Wait until the replay has caught up: the group's committed offsets reach the end again.
     wait_until("replay caught up", Duration::from_secs(60), || async {

@@ -6,4 +6,5 @@
 mod delivery;
 mod lifecycle;
 mod recovery;
+mod recovery_tools;
 mod support;
