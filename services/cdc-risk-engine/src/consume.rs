@@ -130,14 +130,15 @@ pub fn announce(shared: &Shared, transitions: &[Transition]) {
                     alert_id,
                     desk,
                     metric: metric.as_str(),
-                    value: &value.to_string(),
-                    limit_value: &limit_value.to_string(),
+                    value: &riskmonitor_domain::decimal::plain(value),
+                    limit_value: &riskmonitor_domain::decimal::plain(limit_value),
                     trace_id: trace_id.as_deref(),
                 }
                 .emit();
             }
             Transition::Resolved { alert_id, desk, metric, value } => {
-                AlertResolved { alert_id, desk, metric: metric.as_str(), value: &value.to_string() }.emit();
+                AlertResolved { alert_id, desk, metric: metric.as_str(), value: &riskmonitor_domain::decimal::plain(value) }
+                    .emit();
             }
         }
     }

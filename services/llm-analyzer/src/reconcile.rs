@@ -36,7 +36,26 @@ pub async fn run(shared: Shared, cancel: CancellationToken) {
 /// Claims, analyses and hands on one alert. Never fails: whatever goes wrong is logged, the
 /// claim released, and the scan retries later.
 pub async fn process(shared: &Shared, alert_id: &str, traceparent: Option<&str>) {
+    // Continue the alert's trace: the parent must be known before the span starts.
+    let stored;
+    let traceparent = match traceparent {
+        Some(tp) => Some(tp),
+        None => {
+            stored = sqlx::query_scalar::<_, Option<String>>("SELECT traceparent FROM alerts WHERE alert_id = ?")
+                .bind(alert_id)
+                .fetch_optional(&shared.store.pool)
+                .await
+                .ok()
+                .flatten()
+                .flatten();
+            stored.as_deref()
+        }
+    };
     let span = tracing::info_span!("analyse_alert", alert_id = %alert_id, trace_id = tracing::field::Empty);
+    if let Some(tp) = traceparent {
+        riskmonitor_runtime::telemetry::set_parent(&span, tp);
+    }
+    riskmonitor_runtime::telemetry::record_trace_id(&span);
     async {
         let started = Instant::now();
         let alert = match shared.store.claim(alert_id).await {
@@ -50,11 +69,6 @@ pub async fn process(shared: &Shared, alert_id: &str, traceparent: Option<&str>)
                 return AlertSkipped { alert_id, reason: "failed", detail: Some(&e.to_string()) }.emit();
             }
         };
-        // Continue the alert's trace (its context is stored with the alert too).
-        if let Some(tp) = traceparent.or(alert.traceparent.as_deref()) {
-            riskmonitor_runtime::telemetry::set_parent(&tracing::Span::current(), tp);
-        }
-        riskmonitor_runtime::telemetry::record_trace_id(&tracing::Span::current());
         let context = match crate::context::load(shared, &alert).await {
             Ok(c) => c,
             Err(e) => {
