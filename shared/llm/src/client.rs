@@ -130,7 +130,11 @@ impl LlmClient {
             inner.breaker.release_trial();
             return Err(LlmError::Busy);
         };
+        // A call dropped half way (the caller timed out or went away) still gives the breaker a
+        // verdict, so a half-open trial can never leave the circuit stuck.
+        let mut verdict = Verdict { breaker: &inner.breaker, given: false };
         let result = self.send(&request).await;
+        verdict.given = true;
         match &result {
             Ok(_) => inner.breaker.record_success(),
             Err(e) if e.is_provider_failure() => inner.breaker.record_failure(),
@@ -173,6 +177,19 @@ impl LlmClient {
             return Err(LlmError::Empty("no choices".into()));
         }
         Ok(parsed)
+    }
+}
+
+struct Verdict<'a> {
+    breaker: &'a CircuitBreaker,
+    given: bool,
+}
+
+impl Drop for Verdict<'_> {
+    fn drop(&mut self) {
+        if !self.given {
+            self.breaker.record_failure();
+        }
     }
 }
 

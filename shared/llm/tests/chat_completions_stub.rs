@@ -210,3 +210,24 @@ async fn conclusions_come_from_the_llm_or_the_fallback() {
     let none = conclude(None, "get_positions", &json!({}), "2 positions.".into()).await;
     assert_eq!((none.text.as_str(), none.source), ("2 positions.", riskmonitor_llm::ConclusionSource::Deterministic));
 }
+
+#[tokio::test]
+async fn a_trial_call_dropped_half_way_does_not_leave_the_circuit_stuck() {
+    let (stub, url) = start(Mode::Error500).await;
+    let settings = LlmSettings {
+        url: url.clone(),
+        model: "stub-model".into(),
+        timeout_ms: 5_000,
+        breaker: BreakerSettings { failure_threshold: 1, open_secs: 0 },
+        ..LlmSettings::default()
+    };
+    let c = LlmClient::from_settings(&settings).unwrap().unwrap();
+    // One failure opens the circuit; with open_secs = 0 the next call is the half-open trial.
+    assert_eq!(analyse(Some(&c), &ctx()).await.source, AnalysisSource::Deterministic);
+    *stub.mode.lock().unwrap() = Mode::Slow;
+    // The caller gives up on the trial call long before the LLM answers.
+    let _ = tokio::time::timeout(Duration::from_millis(100), analyse(Some(&c), &ctx())).await;
+    *stub.mode.lock().unwrap() = Mode::Good;
+    let out = analyse(Some(&c), &ctx()).await;
+    assert_eq!(out.source, AnalysisSource::Llm { model: "stub-model".into() }, "{:?}", out.fallback_reason);
+}

@@ -83,7 +83,9 @@ pub fn init(service: &'static str, settings: &TelemetrySettings) -> Result<Telem
                     .json()
                     .flatten_event(true)
                     .with_current_span(true)
-                    .with_span_list(false)
+                    // The whole span stack: a line logged in a nested span still carries the
+                    // request's or the alert's ids.
+                    .with_span_list(true)
                     .with_target(true),
             )
             .try_init(),
