@@ -45,7 +45,7 @@ async fn main() -> ExitCode {
             eprintln!("market-sim: server stopped unexpectedly: {result:?}");
             return ExitCode::FAILURE;
         }
-        () = wait_for_signal() => {}
+        () = riskmonitor_runtime::shutdown::wait_for_signal() => {}
     }
     log::info("shutdown_requested", json!({}));
     let _ = stop.send(());
@@ -58,25 +58,4 @@ async fn main() -> ExitCode {
         Err(_) => log::info("stopped", json!({ "abandoned_in_flight": true })),
     }
     ExitCode::SUCCESS
-}
-
-#[cfg(unix)]
-async fn wait_for_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
-        (Ok(mut term), Ok(mut int)) => {
-            tokio::select! {
-                _ = term.recv() => {},
-                _ = int.recv() => {},
-            }
-        }
-        _ => {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
-}
-
-#[cfg(not(unix))]
-async fn wait_for_signal() {
-    let _ = tokio::signal::ctrl_c().await;
 }

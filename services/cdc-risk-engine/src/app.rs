@@ -65,9 +65,7 @@ impl Application {
             &kafka.topics.positions_cdc.name,
             &[("fetch.max.bytes", "52428800"), ("max.partition.fetch.bytes", "4194304")],
         )?;
-        readiness.add_check("mysql", riskmonitor_db::readiness_check(pool.clone()));
-        readiness.add_check("kafka", consumer::readiness_check(kafka)?);
-        readiness.add_check("schema_registry", riskmonitor_kafka::admin::registry_readiness_check(kafka));
+        riskmonitor_kafka::setup::readiness_checks(&readiness, pool.clone(), kafka)?;
         let admin_addr = riskmonitor_runtime::admin::spawn(&settings.admin, readiness).await?;
         let store = crate::store::Store::new(pool, kafka.topics.alerts_pending_analysis.name.clone());
         let shared = Shared { settings: Arc::new(settings), store, decoder, relay, dead_letters };
@@ -100,23 +98,11 @@ impl Application {
 }
 
 pub async fn run(ctx: Context<Settings>) -> Result<(), BoxError> {
-    match ctx.cli.command.as_str() {
-        "migrate" => {
-            let pool = riskmonitor_db::connect(&ctx.settings.database)?;
-            riskmonitor_db::migrate(&pool).await?;
-            tracing::info!(event = "migrated", "migrations applied");
-            Ok(())
-        }
-        "create-topics" => {
-            let kafka = &ctx.settings.kafka;
-            riskmonitor_kafka::admin::ensure_topics(kafka, &kafka.topics.all()).await?;
-            tracing::info!(event = "topics_ready", "topics exist");
-            Ok(())
-        }
-        _ => {
-            let app = Application::build(ctx.settings, ctx.readiness, ctx.shutdown).await?;
-            app.run_until_stopped().await?;
-            Ok(())
-        }
+    let s = &ctx.settings;
+    if let Some(done) = riskmonitor_kafka::setup::setup_command(&ctx.cli.command, &s.database, &s.kafka).await {
+        return done;
     }
+    let app = Application::build(ctx.settings, ctx.readiness, ctx.shutdown).await?;
+    app.run_until_stopped().await?;
+    Ok(())
 }

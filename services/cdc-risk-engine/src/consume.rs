@@ -137,8 +137,13 @@ pub fn announce(shared: &Shared, transitions: &[Transition]) {
                 .emit();
             }
             Transition::Resolved { alert_id, desk, metric, value } => {
-                AlertResolved { alert_id, desk, metric: metric.as_str(), value: &riskmonitor_domain::decimal::plain(value) }
-                    .emit();
+                AlertResolved {
+                    alert_id,
+                    desk,
+                    metric: metric.as_str(),
+                    value: &riskmonitor_domain::decimal::plain(value),
+                }
+                .emit();
             }
         }
     }

@@ -57,9 +57,7 @@ impl Application {
             DeadLetters::new(producer, &kafka.topics.alerts_pending_delivery_dlq.name, "webhook-notifier");
         let consumer =
             consumer::build(kafka, &w.group_id, "webhook-notifier", &kafka.topics.alerts_pending_delivery.name, &[])?;
-        readiness.add_check("mysql", riskmonitor_db::readiness_check(pool));
-        readiness.add_check("kafka", consumer::readiness_check(kafka)?);
-        readiness.add_check("schema_registry", riskmonitor_kafka::admin::registry_readiness_check(kafka));
+        riskmonitor_kafka::setup::readiness_checks(&readiness, pool, kafka)?;
         let admin_addr = riskmonitor_runtime::admin::spawn(&settings.admin, readiness).await?;
         let shared = Shared { settings: Arc::new(settings), dispatcher, codec, dead_letters };
         Ok(Self { shared, consumer, admin_addr, shutdown })
@@ -88,21 +86,11 @@ impl Application {
 }
 
 pub async fn run(ctx: Context<Settings>) -> Result<(), BoxError> {
-    match ctx.cli.command.as_str() {
-        "migrate" => {
-            let pool = riskmonitor_db::connect(&ctx.settings.database)?;
-            riskmonitor_db::migrate(&pool).await?;
-            Ok(())
-        }
-        "create-topics" => {
-            let kafka = &ctx.settings.kafka;
-            riskmonitor_kafka::admin::ensure_topics(kafka, &kafka.topics.all()).await?;
-            Ok(())
-        }
-        _ => {
-            let app = Application::build(ctx.settings, ctx.readiness, ctx.shutdown).await?;
-            app.run_until_stopped().await?;
-            Ok(())
-        }
+    let s = &ctx.settings;
+    if let Some(done) = riskmonitor_kafka::setup::setup_command(&ctx.cli.command, &s.database, &s.kafka).await {
+        return done;
     }
+    let app = Application::build(ctx.settings, ctx.readiness, ctx.shutdown).await?;
+    app.run_until_stopped().await?;
+    Ok(())
 }

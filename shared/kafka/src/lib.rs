@@ -11,6 +11,7 @@ pub mod headers;
 pub mod outbox;
 pub mod producer;
 pub mod settings;
+pub mod setup;
 
 pub use alert_message::{AlertCodec, AlertEvent};
 pub use settings::{KafkaSettings, TopicSpec, Topics};

@@ -62,8 +62,9 @@ impl Shutdown {
     }
 }
 
+/// Resolves on the first SIGTERM or SIGINT.
 #[cfg(unix)]
-async fn wait_for_signal() {
+pub async fn wait_for_signal() {
     use tokio::signal::unix::{SignalKind, signal};
     match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
         (Ok(mut term), Ok(mut int)) => {
@@ -78,7 +79,8 @@ async fn wait_for_signal() {
     }
 }
 
+/// Resolves on the first Ctrl-C.
 #[cfg(not(unix))]
-async fn wait_for_signal() {
+pub async fn wait_for_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }

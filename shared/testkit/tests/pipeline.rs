@@ -15,7 +15,8 @@ fn logs_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.stack/logs"))
 }
 
-/// trace_id values of the JSON log lines of `service` that mention `alert_id`.
+/// trace_id values of the JSON log lines of `service` that mention `alert_id` (in a field, a span
+/// or the request path).
 fn trace_ids(service: &str, alert_id: &str) -> Vec<String> {
     let text = std::fs::read_to_string(logs_dir().join(format!("{service}.log"))).unwrap_or_default();
     let mut ids: Vec<String> = text
@@ -23,7 +24,11 @@ fn trace_ids(service: &str, alert_id: &str) -> Vec<String> {
         .filter(|l| l.contains(alert_id))
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .filter_map(|v| {
-            v["trace_id"].as_str().or_else(|| v["span"]["trace_id"].as_str()).map(str::to_owned)
+            v["trace_id"]
+                .as_str()
+                .or_else(|| v["span"]["trace_id"].as_str())
+                .or_else(|| v["spans"].as_array()?.iter().find_map(|s| s["trace_id"].as_str()))
+                .map(str::to_owned)
         })
         .collect();
     ids.sort();
@@ -67,7 +72,24 @@ async fn a_breach_travels_from_mariadb_to_the_webhook_under_one_trace() {
     let alert_id = body["alert_id"].as_str().unwrap().to_owned();
     let traceparent = webhook["headers"]["traceparent"].as_str().expect("traceparent on the webhook").to_owned();
     let trace = traceparent.split('-').nth(1).unwrap().to_owned();
-    for service in ["cdc-risk-engine", "llm-analyzer", "webhook-notifier"] {
+    // The risk manager acks through the gateway, continuing the trace the webhook carried.
+    let gateway = std::env::var("RISKMONITOR_TEST_GATEWAY_URL").unwrap_or_else(|_| "http://127.0.0.1:18000".into());
+    let ack = reqwest::Client::new()
+        .post(format!("{gateway}/v1/alerts/{alert_id}/ack"))
+        .bearer_auth("rm-dev-risk-manager")
+        .header("traceparent", &traceparent)
+        .json(&serde_json::json!({"delivery_id": body["delivery_id"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ack.status(), 200);
+    let status: String = sqlx::query_scalar("SELECT CAST(status AS CHAR) FROM alerts WHERE alert_id = ?")
+        .bind(&alert_id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "consumed");
+    for service in ["cdc-risk-engine", "llm-analyzer", "webhook-notifier", "mcp-gateway"] {
         let ids = wait_until(&format!("{service} logs the alert"), Duration::from_secs(10), || async {
             let ids = trace_ids(service, &alert_id);
             (!ids.is_empty()).then_some(ids)

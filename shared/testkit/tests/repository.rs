@@ -40,7 +40,8 @@ fn docker_compose_parses_and_names_every_service_of_the_native_stack() {
     assert_eq!(services["registry"]["image"].as_str(), Some("apicurio/apicurio-registry:3.3.3"));
     assert!(services["connect"]["image"].as_str().is_some_and(|i| i.contains("3.5.0.Final")));
     let dockerfile = std::fs::read_to_string(root().join("Dockerfile")).expect("Dockerfile");
-    for svc in ["cdc-risk-engine", "llm-analyzer", "webhook-notifier", "mcp-gateway", "market-sim", "riskmonitor-admin"] {
+    for svc in ["cdc-risk-engine", "llm-analyzer", "webhook-notifier", "mcp-gateway", "market-sim", "riskmonitor-admin"]
+    {
         assert!(dockerfile.contains(&format!("target/release/{svc}")), "the image ships {svc}");
     }
 }

@@ -44,7 +44,9 @@ async fn main() {
     // and two positions, as the engine leaves them.
     let total = rate * seconds;
     for chunk in (0..total).collect::<Vec<_>>().chunks(1000) {
-        let mut q = sqlx::QueryBuilder::new("INSERT INTO desk_exposures (desk, gross_notional, net_delta, vega, position_count) ");
+        let mut q = sqlx::QueryBuilder::new(
+            "INSERT INTO desk_exposures (desk, gross_notional, net_delta, vega, position_count) ",
+        );
         q.push_values(chunk, |mut b, d| {
             b.push_bind(format!("desk-{d:05}")).push_bind(2_000_000).push_bind(1_500_000).push_bind(10).push_bind(2);
         });
@@ -87,8 +89,12 @@ async fn main() {
         ..Default::default()
     };
     let shutdown = Shutdown::new();
-    let analyzer = llm_analyzer::Application::build(analyzer_settings, Readiness::new(), shutdown.clone()).await.expect("analyzer");
-    let notifier = webhook_notifier::Application::build(notifier_settings, Readiness::new(), shutdown.clone()).await.expect("notifier");
+    let analyzer = llm_analyzer::Application::build(analyzer_settings, Readiness::new(), shutdown.clone())
+        .await
+        .expect("analyzer");
+    let notifier = webhook_notifier::Application::build(notifier_settings, Readiness::new(), shutdown.clone())
+        .await
+        .expect("notifier");
     let a = tokio::spawn(async move { analyzer.run_until_stopped().await.expect("analyzer run") });
     let n = tokio::spawn(async move { notifier.run_until_stopped().await.expect("notifier run") });
 
