@@ -16,6 +16,9 @@ pub struct DatabaseSettings {
     pub max_connections: u32,
     pub min_connections: u32,
     pub acquire_timeout_secs: u64,
+    /// SQL run on every new connection, e.g. `SET SESSION sql_log_bin = 0` where the DBA keeps
+    /// the engine's own tables out of the binlog (needs BINLOG ADMIN).
+    pub init_sql: Vec<String>,
 }
 
 impl Default for DatabaseSettings {
@@ -25,6 +28,7 @@ impl Default for DatabaseSettings {
             max_connections: 16,
             min_connections: 0,
             acquire_timeout_secs: 10,
+            init_sql: Vec::new(),
         }
     }
 }
@@ -65,10 +69,20 @@ pub fn connect(settings: &DatabaseSettings) -> Result<MySqlPool, DbError> {
         .map_err(|e| DbError::Url(e.to_string()))?
         .log_statements(tracing::log::LevelFilter::Trace)
         .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(2));
+    let init: std::sync::Arc<Vec<String>> = std::sync::Arc::new(settings.init_sql.clone());
     Ok(MySqlPoolOptions::new()
         .max_connections(settings.max_connections)
         .min_connections(settings.min_connections)
         .acquire_timeout(Duration::from_secs(settings.acquire_timeout_secs))
+        .after_connect(move |conn, _meta| {
+            let init = init.clone();
+            Box::pin(async move {
+                for sql in init.iter() {
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.clone())).execute(&mut *conn).await?;
+                }
+                Ok(())
+            })
+        })
         .connect_lazy_with(options))
 }
 

@@ -118,9 +118,15 @@ async fn main() {
         }
     }
     let group = unique("bench-engine-");
+    let mut database = db.settings();
+    // --no-binlog: keep the engine's own writes out of the binlog (needs BINLOG ADMIN), to
+    // measure what the row-based binlog of the state tables costs.
+    if std::env::args().any(|a| a == "--no-binlog") {
+        database.init_sql = vec!["SET SESSION sql_log_bin = 0".into()];
+    }
     let settings = cdc_risk_engine::Settings {
         admin: riskmonitor_runtime::admin::AdminSettings::with_port(0),
-        database: db.settings(),
+        database,
         kafka: kafka.clone(),
         engine: EngineSettings {
             group_id: group.clone(),
