@@ -45,14 +45,36 @@ pub fn load_settings<T: DeserializeOwned + Serialize + Default + Validate>(
 }
 
 fn load_layers<T: DeserializeOwned + Serialize + Default + Validate>(file: Option<&Path>) -> Result<T, SettingsError> {
-    let mut figment = Figment::from(Serialized::defaults(T::default()));
+    let defaults = T::default();
+    // Only variables that name one of this service's sections are settings: `RISKMONITOR_CACHE`
+    // (the dev stack's) or another service's section must not stop this one.
+    let sections: Vec<String> = match serde_json::to_value(&defaults) {
+        Ok(serde_json::Value::Object(map)) => map.keys().map(|k| k.to_lowercase()).collect(),
+        _ => Vec::new(),
+    };
+    let is_setting = {
+        let sections = sections.clone();
+        move |key: &str| {
+            let section = key.split("__").next().unwrap_or_default().to_lowercase();
+            sections.contains(&section)
+        }
+    };
+    for (name, _) in std::env::vars() {
+        if let Some(key) = name.strip_prefix(ENV_PREFIX)
+            && key != "CONFIG"
+            && !is_setting(key)
+        {
+            eprintln!("note: ignoring {name}: not a setting of this program");
+        }
+    }
+    let mut figment = Figment::from(Serialized::defaults(defaults));
     if let Some(path) = file {
         if !path.exists() {
             return Err(SettingsError::MissingFile(path.to_owned()));
         }
         figment = figment.merge(Toml::file_exact(path));
     }
-    figment = figment.merge(Env::prefixed(ENV_PREFIX).split("__").ignore(&["config"]));
+    figment = figment.merge(Env::prefixed(ENV_PREFIX).filter(move |k| is_setting(k.as_str())).split("__"));
     let settings: T = figment.extract().map_err(|e| {
         let messages: Vec<String> = e.into_iter().map(describe).collect();
         SettingsError::Invalid(messages.join("; "))
@@ -137,6 +159,11 @@ mod tests {
             assert_eq!(s.nested.password.expose(), "s3cret");
             let printed = render(&s).unwrap();
             assert!(printed.contains("[REDACTED]") && !printed.contains("s3cret"), "{printed}");
+
+            // Variables of the dev tooling or of other services' sections are not settings here.
+            jail.set_env("RISKMONITOR_CACHE", "/tmp/x");
+            jail.set_env("RISKMONITOR_ENGINE__MAX_BATCH", "7");
+            assert!(load_settings::<Sample>(None).is_ok());
 
             jail.set_env("RISKMONITOR_NESTED__PORT", "not-a-port");
             let err = load_settings::<Sample>(None).unwrap_err().to_string();
