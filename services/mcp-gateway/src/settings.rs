@@ -169,6 +169,9 @@ pub struct ToolSettings {
     /// in loops, and a template states a page exactly (and they never wait on the LLM).
     /// An LLM conclusion waits at most `llm.max_wait_ms` for a slot plus `llm.timeout_ms`.
     pub llm_conclusion_tools: Vec<String>,
+    /// How long a `desk_monitor` answer is shared by the callers asking the same question
+    /// (it reads every desk; dashboards poll it). 0 disables the cache.
+    pub desk_monitor_cache_ms: u64,
 }
 
 impl Default for ToolSettings {
@@ -180,6 +183,7 @@ impl Default for ToolSettings {
                 .into_iter()
                 .map(String::from)
                 .collect(),
+            desk_monitor_cache_ms: 250,
         }
     }
 }

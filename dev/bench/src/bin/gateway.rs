@@ -165,8 +165,8 @@ async fn main() {
     let mut metrics = serde_json::Map::new();
     for (tool, rate, key) in [
         ("get_positions", 1_000, "get_positions_1k"),
-        ("get_positions", 5_000, "get_positions_5k"),
         ("desk_monitor", 1_000, "desk_monitor_1k"),
+        ("get_positions", 5_000, "get_positions_5k"),
     ] {
         eprintln!("{tool} at {rate}/s for {seconds} s");
         let (p50, p95, p99, errors) = fixed_rate(&http, &url, tool, rate, seconds).await;
@@ -174,7 +174,8 @@ async fn main() {
         metrics.insert(format!("{key}_p95_ms"), json!(p95));
         metrics.insert(format!("{key}_p99_ms"), json!(p99));
         metrics.insert(format!("{key}_errors"), json!(errors));
-        tokio::time::sleep(Duration::from_secs(2)).await;
+        // Let a queue built by an overloaded rate drain before the next measurement.
+        tokio::time::sleep(Duration::from_secs(5)).await;
     }
 
     // Saturation: closed loop, 64 callers, while sampling RSS.

@@ -104,6 +104,30 @@ impl Tool for DeskMonitor {
 
     async fn run(tools: &Tools, input: DeskMonitorInput, _call: &CallCtx) -> Result<DeskMonitorOutput, ToolError> {
         let desk = input.desk.as_deref().map(|d| name_arg("desk", d, 64)).transpose()?;
+        let ttl = std::time::Duration::from_millis(tools.settings().desk_monitor_cache_ms);
+        if ttl.is_zero() {
+            return compute(tools, &input, desk).await;
+        }
+        let key = format!("{desk:?}/{:?}", input.only_breaching);
+        let mut cache = tools.monitor_cache().lock().await;
+        if let Some((at, out)) = cache.get(&key)
+            && at.elapsed() < ttl
+        {
+            return Ok(out.clone());
+        }
+        let out = compute(tools, &input, desk).await?;
+        cache.retain(|_, (at, _)| at.elapsed() < ttl);
+        cache.insert(key, (std::time::Instant::now(), out.clone()));
+        Ok(out)
+    }
+}
+
+async fn compute(
+    tools: &Tools,
+    input: &DeskMonitorInput,
+    desk: Option<String>,
+) -> Result<DeskMonitorOutput, ToolError> {
+    {
         let db = tools.db();
         let d = desk.as_deref();
         let (exposures, limits, alerts) = futures::try_join!(
@@ -155,7 +179,7 @@ impl Tool for DeskMonitor {
             conclusion: Conclusion::deterministic(String::new()),
         };
         let text = template(&out, desk.as_deref());
-        out.conclusion = tools.conclude(Self::NAME, &out, text).await;
+        out.conclusion = tools.conclude(DeskMonitor::NAME, &out, text).await;
         Ok(out)
     }
 }

@@ -47,6 +47,10 @@ struct Inner {
     concluder: Concluder,
     llm: Option<crate::llm::Llm>,
     settings: ToolSettings,
+    /// `desk_monitor` answers by argument key, shared for `desk_monitor_cache_ms`; the async
+    /// mutex also coalesces concurrent misses into one computation.
+    monitor_cache:
+        tokio::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, desk_monitor::DeskMonitorOutput)>>,
 }
 
 impl Tools {
@@ -57,7 +61,7 @@ impl Tools {
         concluder: Concluder,
         settings: ToolSettings,
     ) -> Self {
-        Self { inner: Arc::new(Inner { db, market, concluder, llm, settings }) }
+        Self { inner: Arc::new(Inner { db, market, concluder, llm, settings, monitor_cache: Default::default() }) }
     }
 
     pub fn db(&self) -> &Db {
@@ -70,6 +74,13 @@ impl Tools {
 
     pub fn llm(&self) -> Option<&crate::llm::Llm> {
         self.inner.llm.as_ref()
+    }
+
+    pub(crate) fn monitor_cache(
+        &self,
+    ) -> &tokio::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, desk_monitor::DeskMonitorOutput)>>
+    {
+        &self.inner.monitor_cache
     }
 
     pub fn settings(&self) -> &ToolSettings {

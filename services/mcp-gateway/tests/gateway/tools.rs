@@ -352,3 +352,19 @@ async fn desk_monitor_alerts_and_ask() {
     assert!(a["conclusion"]["text"].as_str().unwrap().contains("could not map"));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn desk_monitor_answers_are_shared_briefly_then_refreshed() {
+    let app = crate::support::spawn_with(|s| s.tools.desk_monitor_cache_ms = 1_000).await;
+    app.desk_exposure("cache-desk", "100", "100", "0", 1).await;
+    let first = app.tool_ok("desk_monitor", json!({})).await;
+    app.desk_exposure("cache-desk", "250", "250", "0", 2).await;
+    let cached = app.tool_ok("desk_monitor", json!({})).await;
+    assert_eq!(first["desks"], cached["desks"], "within the cache period the same answer is shared");
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let fresh = app.tool_ok("desk_monitor", json!({})).await;
+    assert_eq!(fresh["desks"][0]["position_count"], 2, "{fresh:#}");
+    // Other arguments are another question.
+    let one = app.tool_ok("desk_monitor", json!({"desk": "cache-desk"})).await;
+    assert_eq!(one["desk_count"], 1);
+}
