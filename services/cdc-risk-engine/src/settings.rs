@@ -35,7 +35,9 @@ impl Default for Settings {
 pub struct EngineSettings {
     /// Consumer group of the engine replicas.
     pub group_id: String,
-    /// Most events applied in one database transaction.
+    /// Most events in one batch. While a backlog drains, batches fill up to this (the newest
+    /// change per position is all that is written, so big batches write far fewer rows); in
+    /// steady flow they close after `batch_linger_ms`.
     pub max_batch: usize,
     /// Transactions a batch is split into, applied side by side (disjoint positions).
     pub apply_parallelism: usize,
@@ -57,8 +59,8 @@ impl Default for EngineSettings {
     fn default() -> Self {
         Self {
             group_id: "cdc-risk-engine".into(),
-            max_batch: 10_000,
-            apply_parallelism: 2,
+            max_batch: 50_000,
+            apply_parallelism: 1,
             batch_linger_ms: 20,
             limits_poll_ms: 1_000,
             full_evaluation_secs: 30,

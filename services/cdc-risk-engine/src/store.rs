@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::str::FromStr;
 
 /// Rows per multi-row statement (MySQL allows 65,535 placeholders).
-const CHUNK: usize = 1_000;
+const CHUNK: usize = 5_000;
 
 #[derive(Clone)]
 pub struct Store {

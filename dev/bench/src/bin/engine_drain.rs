@@ -60,6 +60,15 @@ async fn main() {
     kafka.topics.positions_cdc = TopicSpec::new(&format!("bench.{tag}.positions_cdc"), 6, 3_600_000);
     riskmonitor_testkit::kafka::create_topics(&kafka).await;
     let topic = kafka.topics.positions_cdc.name.clone();
+    // A real Debezium event to copy: write one row (the dev connector streams it).
+    let source = sqlx::MySqlPool::connect(&env.captured_database_url()).await.expect("mariadb");
+    sqlx::query(
+        "REPLACE INTO positions (position_id, desk, instrument_id, instrument_type, underlying, quantity, price) \
+         VALUES (999999999999, 'bench-template', 'T', 'EQUITY', 'AAPL', 1, 1)",
+    )
+    .execute(&source)
+    .await
+    .expect("template row");
     let factory = EventFactory::from_topic(&env, "positions_cdc").await;
 
     eprintln!("pre-filling {topic} with {events} events over {positions} positions and {desks} desks");
@@ -131,6 +140,7 @@ async fn main() {
         engine: EngineSettings {
             group_id: group.clone(),
             max_batch: arg("--max-batch", EngineSettings::default().max_batch),
+            apply_parallelism: arg("--parallelism", EngineSettings::default().apply_parallelism),
             ..EngineSettings::default()
         },
         ..Default::default()
