@@ -231,8 +231,6 @@ async fn main() {
         )
         .trim(),
         serde_json::Value::Object(metrics),
-        "MCP tools/call over Streamable HTTP (stateless, JSON responses), one gateway process (release), \
-         the load generator and MariaDB on the same 2 cores; deterministic conclusions (no LLM). \
-         Fixed rates are open loop; saturation is 64 closed-loop callers.",
+        "MCP tools/call over Streamable HTTP (stateless, JSON responses), one gateway process (release), the load generator and MariaDB on the same 2 cores; deterministic conclusions (no LLM). Fixed rates are open loop (latency from the scheduled send time); saturation is 64 closed-loop callers. get_positions saturates near 1,000 calls/s here: at 5,000/s the gateway sheds the excess with 503 overloaded (the errors) and the rest wait in its queue. A desk_monitor answer carries all 200 desks (176 KB, twice: structuredContent and the JSON text block); serialising it (~4 ms of CPU even when the answer is shared from the 250 ms cache) bounds desk_monitor to a few hundred calls/s on 2 cores, so 1,000/s overloads it. Target met: get_positions p95 at 1,000/s and idle RSS.",
     );
 }
