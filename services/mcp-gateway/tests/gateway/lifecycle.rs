@@ -170,3 +170,48 @@ async fn mcp_over_stdio() {
     drop(stdin);
     let _ = tokio::time::timeout(Duration::from_secs(10), child.wait()).await;
 }
+
+#[tokio::test]
+async fn spans_are_exported_over_otlp_when_an_endpoint_is_configured() {
+    let collector =
+        riskmonitor_testkit::http::Receiver::start(|_, _| riskmonitor_testkit::http::Reply::Status(200)).await;
+    let market = MarketStub::start().await;
+    let (_db, mut env) = base_env(&market.url).await;
+    let port = free_port();
+    env.insert("RISKMONITOR_HTTP__BIND".into(), format!("127.0.0.1:{port}"));
+    env.insert("RISKMONITOR_TELEMETRY__OTLP_ENDPOINT".into(), format!("{}/v1/traces", collector.url));
+    let mut child = command(&env).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let start = Instant::now();
+    while !http.get(format!("{url}/readyz")).send().await.is_ok_and(|r| r.status().is_success()) {
+        assert!(start.elapsed() < Duration::from_secs(60), "gateway not ready");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    let r = http
+        .get(format!("{url}/v1/desks"))
+        .bearer_auth(VIEWER)
+        .header("traceparent", traceparent)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    // The batch exporter flushes at shutdown at the latest.
+    let _ = std::process::Command::new("kill").args(["-TERM", &child.id().unwrap().to_string()]).status();
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait()).await.unwrap().unwrap();
+    assert!(status.success());
+    let posts: Vec<_> = collector
+        .received()
+        .into_iter()
+        .filter(|r| r.header("content-type") == Some("application/x-protobuf"))
+        .collect();
+    assert!(!posts.is_empty(), "no OTLP export arrived: {:?}", collector.received().len());
+    // The exported spans belong to the caller's trace (its id travels in the protobuf as raw bytes).
+    let trace_id: Vec<u8> =
+        (0..16).map(|i| u8::from_str_radix(&traceparent[3 + 2 * i..5 + 2 * i], 16).unwrap()).collect();
+    assert!(
+        posts.iter().any(|p| p.body.windows(16).any(|w| w == trace_id.as_slice())),
+        "the request's trace id is in the export"
+    );
+}
